@@ -1,0 +1,52 @@
+using CustomLabels.Core.Data;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Storage.Embedded;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CustomLabels.Core;
+
+/// <summary>Registers the product's Core services.</summary>
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Adds Core: options (validated at start), the pipeline event hub, and the adapters of the backend named by
+    /// <c>CustomLabels:Backend</c>, chosen once here.
+    /// </summary>
+    public static IHostApplicationBuilder AddCustomLabelsCore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<CustomLabelsOptions>()
+            .BindConfiguration(CustomLabelsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PipelineEvents>();
+
+        var backend = builder.Configuration.GetValue($"{CustomLabelsOptions.SectionName}:{nameof(CustomLabelsOptions.Backend)}", Backend.Embedded);
+        if (backend == Backend.Aws)
+        {
+            AddAwsAdapters(builder);
+        }
+        else
+        {
+            AddEmbeddedAdapters(builder);
+        }
+
+        return builder;
+    }
+
+    private static void AddEmbeddedAdapters(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddSingleton<FileObjectStore>();
+        builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+    }
+
+    private static void AddAwsAdapters(IHostApplicationBuilder builder)
+    {
+        throw new NotSupportedException(
+            $"The {Backend.Aws} backend is not available in this build; set {CustomLabelsOptions.SectionName}:Backend to {Backend.Embedded}.");
+    }
+}

@@ -1,0 +1,41 @@
+namespace CustomLabels.Core.Storage;
+
+/// <summary>The bucket's prefixes (DESIGN.md section 3). Every backend uses the same layout.</summary>
+public static class BucketLayout
+{
+    /// <summary>The training set; the folder name is the label: <c>images_labeled_by_folder/&lt;label&gt;/&lt;file&gt;</c>.</summary>
+    public const string TrainingImages = "images_labeled_by_folder/";
+
+    /// <summary>Images sent by consumers; each new object starts a detection run.</summary>
+    public const string DetectionImages = "images_for_detection/";
+
+    /// <summary>A2I output: <c>a2i-human-loop-data/&lt;flow&gt;/YYYY/MM/DD/hh/mm/ss/&lt;loop&gt;/output.json</c>.</summary>
+    public const string HumanLoopOutput = "a2i-human-loop-data/";
+
+    /// <summary>Ground Truth manifests: <c>manifests/&lt;version&gt;.manifest</c>.</summary>
+    public const string Manifests = "manifests/";
+
+    /// <summary>Evaluation summaries: <c>evaluation/&lt;version&gt;/</c>.</summary>
+    public const string Evaluation = "evaluation/";
+
+    /// <summary>Every top-level prefix, created at first start.</summary>
+    public static IReadOnlyList<string> Prefixes { get; } =
+        [TrainingImages, DetectionImages, HumanLoopOutput, Manifests, Evaluation];
+
+    /// <summary>The key of a training image.</summary>
+    public static string TrainingImageKey(string label, string fileName) =>
+        $"{TrainingImages}{ObjectKey.ValidateSegment(label, "label")}/{ObjectKey.ValidateSegment(fileName, "file name")}";
+
+    /// <summary>The label of a training image key, or null when the key is not a training image.</summary>
+    public static string? LabelOf(string key)
+    {
+        if (!key.StartsWith(TrainingImages, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = key.AsSpan(TrainingImages.Length);
+        var slash = rest.IndexOf('/');
+        return slash > 0 && rest[(slash + 1)..].IndexOf('/') < 0 && slash < rest.Length - 1 ? rest[..slash].ToString() : null;
+    }
+}

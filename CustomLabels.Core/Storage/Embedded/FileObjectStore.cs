@@ -1,0 +1,347 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CustomLabels.Core.Storage.Embedded;
+
+/// <summary>
+/// The embedded bucket: each object is a file under <c>&lt;data&gt;/bucket/</c>, named by its key. Writes go to a
+/// temporary file that is then renamed into place, so a reader never sees half an object. Size, ETag and user
+/// metadata are kept in a sidecar under <c>&lt;data&gt;/bucket-meta/</c>; a file dropped into the folder by hand
+/// has none until it is first read, when it is computed and written.
+/// </summary>
+public sealed partial class FileObjectStore : IObjectStore
+{
+    private const string SidecarSuffix = ".json";
+    private static readonly JsonSerializerOptions SidecarJson = new(JsonSerializerDefaults.Web);
+
+    private readonly string _tempDirectory;
+    private readonly string _metaDirectory;
+    private readonly ILogger<FileObjectStore> _logger;
+
+    /// <summary>Opens (and on first start creates) the bucket under the configured data directory.</summary>
+    public FileObjectStore(IOptions<CustomLabelsOptions> options, ILogger<FileObjectStore> logger)
+        : this(options.Value.DataDirectoryFullPath, logger)
+    {
+    }
+
+    /// <summary>Opens (and on first start creates) the bucket under <paramref name="dataDirectory"/>.</summary>
+    public FileObjectStore(string dataDirectory, ILogger<FileObjectStore> logger)
+    {
+        _logger = logger;
+        var root = Path.GetFullPath(dataDirectory);
+        BucketDirectory = Path.Combine(root, "bucket");
+        _metaDirectory = Path.Combine(root, "bucket-meta");
+        _tempDirectory = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(_tempDirectory);
+        Directory.CreateDirectory(_metaDirectory);
+        foreach (var leftover in Directory.EnumerateFiles(_tempDirectory))
+        {
+            TryDelete(leftover); // a write that a crash interrupted; its object was never replaced
+        }
+
+        foreach (var prefix in BucketLayout.Prefixes)
+        {
+            Directory.CreateDirectory(Path.Combine(BucketDirectory, prefix.TrimEnd('/')));
+        }
+    }
+
+    /// <summary>Raised after an object has been written or copied into place by this process.</summary>
+    public event EventHandler<ObjectInfo>? ObjectCreated;
+
+    /// <summary>The folder that holds the objects; files dropped here by hand are objects too.</summary>
+    public string BucketDirectory { get; }
+
+    /// <summary>The file that holds the object with this key.</summary>
+    public string PathOf(string key) => Path.Combine(BucketDirectory, ObjectKey.Validate(key));
+
+    /// <summary>The key of a file under <see cref="BucketDirectory"/>, or null when the path lies outside it.</summary>
+    public string? KeyOf(string fullPath)
+    {
+        var relative = Path.GetRelativePath(BucketDirectory, Path.GetFullPath(fullPath));
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return null;
+        }
+
+        var key = relative.Replace(Path.DirectorySeparatorChar, '/');
+        return ObjectKey.IsValidSegment(key.Split('/')[0]) ? key : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<ObjectInfo> PutAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var path = PrepareTarget(key);
+        var temp = Path.Combine(_tempDirectory, $"{Guid.NewGuid():N}.part");
+        try
+        {
+            string etag;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    md5.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+
+                await file.FlushAsync(cancellationToken);
+                etag = Convert.ToHexStringLower(md5.GetHashAndReset());
+            }
+
+            return Commit(key, path, temp, etag, metadata);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredObject> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var info = await HeadAsync(key, cancellationToken) ?? throw new ObjectNotFoundException(key);
+        try
+        {
+            var stream = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, useAsync: true);
+            return new StoredObject(info, stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObjectNotFoundException(key);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult(file.Exists ? Describe(key, file) : null);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectListing> ListAsync(
+        string prefix,
+        string? continuationToken = null,
+        int maxKeys = 1000,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectKey.ValidatePrefix(prefix);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxKeys, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxKeys, 1000);
+        var startAfter = continuationToken is null ? null : DecodeToken(continuationToken);
+
+        var slash = prefix.LastIndexOf('/');
+        var directory = slash < 0 ? BucketDirectory : Path.Combine(BucketDirectory, prefix[..slash]);
+        if (!Directory.Exists(directory))
+        {
+            return Task.FromResult(new ObjectListing([], null));
+        }
+
+        var candidates = new List<(string Key, FileInfo File)>();
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = KeyOf(file.FullName);
+            if (key is not null
+                && key.StartsWith(prefix, StringComparison.Ordinal)
+                && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0))
+            {
+                candidates.Add((key, file));
+            }
+        }
+
+        candidates.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var page = candidates.Take(maxKeys).Select(c => Describe(c.Key, c.File)).ToList();
+        var next = candidates.Count > maxKeys ? EncodeToken(page[^1].Key) : null;
+        return Task.FromResult(new ObjectListing(page, next));
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default)
+    {
+        var sourcePath = PathOf(sourceKey);
+        var source = new FileInfo(sourcePath);
+        if (!source.Exists)
+        {
+            throw new ObjectNotFoundException(sourceKey);
+        }
+
+        var sourceInfo = Describe(sourceKey, source);
+        var path = PrepareTarget(destinationKey);
+        var temp = Path.Combine(_tempDirectory, $"{Guid.NewGuid():N}.part");
+        try
+        {
+            File.Copy(sourcePath, temp);
+            return Task.FromResult(Commit(destinationKey, path, temp, sourceInfo.ETag, sourceInfo.Metadata));
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ObjectNotFoundException(sourceKey);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        TryDelete(path);
+        TryDelete(SidecarPath(key));
+        PruneEmptyDirectories(Path.GetDirectoryName(path)!);
+        return Task.CompletedTask;
+    }
+
+    private string PrepareTarget(string key)
+    {
+        var path = PathOf(key);
+        var directory = Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (IOException)
+        {
+            throw new InvalidObjectKeyException(key, "a part of it is already the key of an object");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new InvalidObjectKeyException(key, "it is already a prefix of other objects");
+        }
+
+        return path;
+    }
+
+    private ObjectInfo Commit(string key, string path, string temp, string etag, IReadOnlyDictionary<string, string>? metadata)
+    {
+        File.Move(temp, path, overwrite: true);
+        var file = new FileInfo(path);
+        var sidecar = new Sidecar(etag, file.Length, file.LastWriteTimeUtc.Ticks, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
+        WriteSidecar(key, sidecar);
+        var info = new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), etag, sidecar.Metadata);
+        ObjectCreated?.Invoke(this, info);
+        return info;
+    }
+
+    private ObjectInfo Describe(string key, FileInfo file)
+    {
+        var sidecar = ReadSidecar(key);
+        if (sidecar is null || sidecar.Size != file.Length || sidecar.LastWriteTicks != file.LastWriteTimeUtc.Ticks)
+        {
+            // Written by hand, or changed behind our back: hash it once and remember.
+            string etag;
+            using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+#pragma warning disable CA5351 // MD5 is S3's ETag, an identity of content, not a security measure.
+                etag = Convert.ToHexStringLower(MD5.HashData(stream));
+#pragma warning restore CA5351
+            }
+
+            sidecar = new Sidecar(etag, file.Length, file.LastWriteTimeUtc.Ticks, sidecar?.Metadata ?? []);
+            WriteSidecar(key, sidecar);
+        }
+
+        return new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), sidecar.ETag, sidecar.Metadata);
+    }
+
+    private string SidecarPath(string key) => Path.Combine(_metaDirectory, key + SidecarSuffix);
+
+    private Sidecar? ReadSidecar(string key)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Sidecar>(File.ReadAllBytes(SidecarPath(key)), SidecarJson);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private void WriteSidecar(string key, Sidecar sidecar)
+    {
+        var path = SidecarPath(key);
+        var temp = Path.Combine(_tempDirectory, $"{Guid.NewGuid():N}.meta");
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(sidecar, SidecarJson));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The sidecar is a cache of what the file says; losing it costs a re-hash, never data.
+            LogSidecarWriteFailed(_logger, ObjectKey.Printable(key), e);
+            TryDelete(temp);
+        }
+    }
+
+    private void PruneEmptyDirectories(string directory)
+    {
+        var keep = BucketLayout.Prefixes.Select(p => Path.Combine(BucketDirectory, p.TrimEnd('/'))).ToHashSet(StringComparer.Ordinal);
+        keep.Add(BucketDirectory);
+        var current = directory;
+        while (!keep.Contains(current) && current.StartsWith(BucketDirectory, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(current).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(current);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            current = Path.GetDirectoryName(current)!;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temporary file is swept at the next start.
+        }
+    }
+
+    private static string EncodeToken(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
+
+    private static string DecodeToken(string token)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException("The continuation token is not one this store issued.", nameof(token));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the metadata of object {Key}")]
+    private static partial void LogSidecarWriteFailed(ILogger logger, string key, Exception exception);
+
+    private sealed record Sidecar(string ETag, long Size, long LastWriteTicks, Dictionary<string, string> Metadata);
+}

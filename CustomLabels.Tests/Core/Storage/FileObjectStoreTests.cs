@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Text;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Storage.Embedded;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CustomLabels.Tests.Core.Storage;
+
+public sealed class FileObjectStoreTests : IDisposable
+{
+    private readonly TempDirectory _data = new();
+    private readonly FileObjectStore _store;
+
+    public FileObjectStoreTests() => _store = new FileObjectStore(_data.Path, NullLogger<FileObjectStore>.Instance);
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public void FirstStartCreatesTheBucketLayout()
+    {
+        foreach (var prefix in BucketLayout.Prefixes)
+        {
+            Assert.True(Directory.Exists(Path.Combine(_store.BucketDirectory, prefix.TrimEnd('/'))), prefix);
+        }
+    }
+
+    [Fact]
+    public async Task PutThenGetReturnsTheSameBytesWithAnMd5ETagAndMetadata()
+    {
+        var bytes = Encoding.UTF8.GetBytes("hello bucket");
+        var put = await _store.PutBytesAsync("images_labeled_by_folder/cat/a.jpg", bytes, new Dictionary<string, string> { ["origin"] = "upload" });
+
+        await using var got = await _store.GetAsync("images_labeled_by_folder/cat/a.jpg");
+        using var copy = new MemoryStream();
+        await got.Content.CopyToAsync(copy);
+
+        Assert.Equal(bytes, copy.ToArray());
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(bytes)), put.ETag);
+        Assert.Equal(put.ETag, got.Info.ETag);
+        Assert.Equal("upload", got.Info.Metadata["origin"]);
+        Assert.Equal(bytes.Length, got.Info.Size);
+    }
+
+    [Fact]
+    public async Task GetOfAMissingKeyThrowsNotFoundAndHeadReturnsNull()
+    {
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => _store.GetAsync("manifests/none.manifest"));
+        Assert.Null(await _store.HeadAsync("manifests/none.manifest"));
+    }
+
+    [Fact]
+    public async Task ListPagesInOrdinalKeyOrderUnderAPrefix()
+    {
+        for (var i = 0; i < 25; i++)
+        {
+            await _store.PutBytesAsync($"images_for_detection/img_{i:D3}.jpg", new byte[] { (byte)i });
+        }
+
+        await _store.PutBytesAsync("manifests/other.manifest", new byte[] { 1 });
+
+        var keys = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var page = await _store.ListAsync("images_for_detection/", token, maxKeys: 10);
+            keys.AddRange(page.Objects.Select(o => o.Key));
+            token = page.NextContinuationToken;
+            pages++;
+        }
+        while (token is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"images_for_detection/img_{i:D3}.jpg"), keys);
+    }
+
+    [Fact]
+    public async Task AFileDroppedByHandIsAnObjectWithAComputedETag()
+    {
+        var path = Path.Combine(_store.BucketDirectory, "images_for_detection", "dropped.jpg");
+        await File.WriteAllBytesAsync(path, [1, 2, 3]);
+
+        var head = await _store.HeadAsync("images_for_detection/dropped.jpg");
+
+        Assert.NotNull(head);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData(new byte[] { 1, 2, 3 })), head.ETag);
+    }
+
+    [Fact]
+    public async Task CopyKeepsContentAndDeleteRemovesAndIsIdempotent()
+    {
+        await _store.PutBytesAsync("images_for_detection/x.jpg", new byte[] { 9, 9 });
+        var copied = await _store.CopyAsync("images_for_detection/x.jpg", "images_labeled_by_folder/dog/loop-x.jpg");
+        Assert.Equal(2, copied.Size);
+
+        await _store.DeleteAsync("images_labeled_by_folder/dog/loop-x.jpg");
+        await _store.DeleteAsync("images_labeled_by_folder/dog/loop-x.jpg");
+
+        Assert.Null(await _store.HeadAsync("images_labeled_by_folder/dog/loop-x.jpg"));
+        Assert.False(Directory.Exists(Path.Combine(_store.BucketDirectory, "images_labeled_by_folder", "dog")));
+        Assert.True(Directory.Exists(Path.Combine(_store.BucketDirectory, "images_labeled_by_folder")));
+    }
+
+    [Theory]
+    [InlineData("../escape.jpg")]
+    [InlineData("images_labeled_by_folder/../../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("images_labeled_by_folder//a.jpg")]
+    [InlineData("images_labeled_by_folder/./a.jpg")]
+    [InlineData("images_labeled_by_folder/a\\..\\b.jpg")]
+    [InlineData("images_labeled_by_folder/bad\u0000name.jpg")]
+    [InlineData("images_labeled_by_folder/line\nbreak.jpg")]
+    [InlineData("")]
+    public async Task HostileKeysAreRefusedAndNothingIsWritten(string key)
+    {
+        var before = Directory.EnumerateFiles(_data.Path, "*", SearchOption.AllDirectories).Count();
+
+        var error = await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _store.PutBytesAsync(key, new byte[] { 1 }));
+
+        Assert.Contains("not a valid object key", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\0', error.Message);
+        Assert.Equal(before, Directory.EnumerateFiles(_data.Path, "*", SearchOption.AllDirectories).Count());
+    }
+
+    [Fact]
+    public async Task KeysLongerThanS3AllowsAreRefused()
+    {
+        var key = "images_for_detection/" + string.Join('/', Enumerable.Repeat(new string('a', 200), 5));
+        await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _store.PutBytesAsync(key, new byte[] { 1 }));
+    }
+
+    [Fact]
+    public void LabelAndFileNameWithPathCharactersAreRefused()
+    {
+        Assert.Throws<InvalidObjectKeyException>(() => BucketLayout.TrainingImageKey("../cat", "a.jpg"));
+        Assert.Throws<InvalidObjectKeyException>(() => BucketLayout.TrainingImageKey("cat", "sub/a.jpg"));
+        Assert.Equal("images_labeled_by_folder/cat/a.jpg", BucketLayout.TrainingImageKey("cat", "a.jpg"));
+        Assert.Equal("cat", BucketLayout.LabelOf("images_labeled_by_folder/cat/a.jpg"));
+        Assert.Null(BucketLayout.LabelOf("images_for_detection/a.jpg"));
+    }
+
+    [Fact]
+    public async Task AnInterruptedWriteLeavesThePreviousObjectWhole()
+    {
+        await _store.PutBytesAsync("manifests/v1.manifest", Encoding.UTF8.GetBytes("old"));
+        using var cts = new CancellationTokenSource();
+        var failing = new FailingStream(Encoding.UTF8.GetBytes("new content that never finishes"), cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.PutAsync("manifests/v1.manifest", failing, cancellationToken: cts.Token));
+
+        Assert.Equal("old", Encoding.UTF8.GetString(await _store.ReadAllBytesAsync("manifests/v1.manifest")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_data.Path, "tmp")));
+    }
+
+    /// <summary>Returns some bytes, then cancels the write mid-way.</summary>
+    private sealed class FailingStream(byte[] first, CancellationTokenSource cancel) : MemoryStream(first)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (Position >= 4)
+            {
+                await cancel.CancelAsync();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return await base.ReadAsync(buffer[..Math.Min(4, buffer.Length)], cancellationToken);
+        }
+    }
+}

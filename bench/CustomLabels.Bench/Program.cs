@@ -1,0 +1,3 @@
+using CustomLabels.Bench;
+
+return await BenchmarkRunner.RunAsync(args);
