@@ -2,7 +2,7 @@ namespace CustomLabels.Core.Parameters;
 
 /// <summary>
 /// The operators' rule book, shaped like SSM Parameter Store: named string values with versions and history.
-/// Values are validated against the parameter catalog before anything is written.
+/// Values are validated against <see cref="ParameterCatalog"/> before anything is written.
 /// Embedded: SQLite; AWS: Parameter Store under <c>/&lt;stack&gt;/</c>.
 /// </summary>
 public interface IParameterStore
