@@ -1,0 +1,63 @@
+using CustomLabels.Core.Storage;
+using CustomLabels.Web.Components.Layout;
+using Microsoft.AspNetCore.StaticFiles;
+using MudBlazor.Services;
+
+namespace CustomLabels.Web.Components;
+
+/// <summary>Registers and maps the Blazor dashboard.</summary>
+internal static class DashboardExtensions
+{
+    /// <summary>The authenticated endpoint that serves bucket images to the dashboard (thumbnails, review images).</summary>
+    public const string ImagePath = "/dashboard/images";
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    public static string ImageUrl(string key) =>
+        $"{ImagePath}?key={Uri.EscapeDataString(key)}";
+
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddAuthorization();
+        builder.Services.AddScoped<ThemePreference>();
+        builder.Services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
+        return builder;
+    }
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapGet(ImagePath, GetImageAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<IResult> GetImageAsync(string key, IObjectStore store, CancellationToken cancellationToken)
+    {
+        // Only images a dashboard page shows; manifests, evaluations and review output stay behind the API.
+        if (!key.StartsWith(BucketLayout.TrainingImages, StringComparison.Ordinal)
+            && !key.StartsWith(BucketLayout.DetectionImages, StringComparison.Ordinal))
+        {
+            return Results.NotFound();
+        }
+
+        try
+        {
+            var stored = await store.GetAsync(key, cancellationToken);
+            var contentType = ContentTypes.TryGetContentType(key, out var type) ? type : "application/octet-stream";
+            return Results.Stream(stored.Content, contentType, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{stored.Info.ETag}\""));
+        }
+        catch (ObjectNotFoundException)
+        {
+            return Results.NotFound();
+        }
+        catch (InvalidObjectKeyException)
+        {
+            return Results.NotFound();
+        }
+    }
+}
