@@ -1,0 +1,206 @@
+using System.IO.Compression;
+using CustomLabels.Core;
+using CustomLabels.Core.Models;
+using CustomLabels.Core.Storage;
+
+namespace CustomLabels.Web.Components.Pages.TrainingImages;
+
+/// <summary>What became of one uploaded file (or one image inside a zip).</summary>
+/// <param name="Name">The file's name, or the zip entry's path.</param>
+/// <param name="Key">Where it was stored, when it was.</param>
+/// <param name="Refusal">Why it was refused, when it was.</param>
+public sealed record UploadOutcome(string Name, string? Key, string? Refusal)
+{
+    public bool Accepted => Key is not null;
+}
+
+/// <summary>
+/// Changes to the training set: uploads (images under one label, or a zip of label folders), renames and deletes.
+/// Every image is checked before it is written; a refused one is reported with its reason and writes nothing.
+/// </summary>
+public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
+{
+    /// <summary>The largest zip accepted.</summary>
+    public const long MaxZipBytes = 512L * 1024 * 1024;
+
+    /// <summary>Adds one uploaded file: an image under <paramref name="label"/>, or a zip whose folders name the labels.</summary>
+    public async Task<IReadOnlyList<UploadOutcome>> AddAsync(string fileName, Stream content, string? label, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        List<UploadOutcome> outcomes;
+        if (fileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            outcomes = await AddZipAsync(fileName, content, cancellationToken);
+        }
+        else if (string.IsNullOrWhiteSpace(label))
+        {
+            outcomes = [new UploadOutcome(fileName, null, "no label: type the label these images show, or upload a zip of label folders")];
+        }
+        else
+        {
+            var image = await ReadAsync(content, ImageInspector.MaxEncodedBytes, cancellationToken);
+            outcomes = [image is null
+                ? new UploadOutcome(fileName, null, $"larger than {ImageInspector.MaxEncodedBytes / (1024 * 1024)} MB")
+                : await AddImageAsync(fileName, label.Trim(), image, cancellationToken)];
+        }
+
+        if (outcomes.Exists(o => o.Accepted))
+        {
+            events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Moves every image of a label to another label (merging when it exists).</summary>
+    public async Task<int> RenameLabelAsync(string label, string newLabel, CancellationToken cancellationToken)
+    {
+        newLabel = ObjectKey.ValidateSegment(newLabel.Trim(), "label");
+        var moved = 0;
+        var keys = new List<string>();
+        await foreach (var info in store.ListAllAsync($"{BucketLayout.TrainingImages}{ObjectKey.ValidateSegment(label, "label")}/", cancellationToken))
+        {
+            keys.Add(info.Key);
+        }
+
+        foreach (var key in keys)
+        {
+            var fileName = key[(key.LastIndexOf('/') + 1)..];
+            await store.CopyAsync(key, BucketLayout.TrainingImageKey(newLabel, fileName), cancellationToken);
+            await store.DeleteAsync(key, cancellationToken);
+            moved++;
+        }
+
+        events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+        return moved;
+    }
+
+    /// <summary>Deletes every image of a label.</summary>
+    public async Task<int> DeleteLabelAsync(string label, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var info in store.ListAllAsync($"{BucketLayout.TrainingImages}{ObjectKey.ValidateSegment(label, "label")}/", cancellationToken))
+        {
+            keys.Add(info.Key);
+        }
+
+        foreach (var key in keys)
+        {
+            await store.DeleteAsync(key, cancellationToken);
+        }
+
+        events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+        return keys.Count;
+    }
+
+    /// <summary>Renames one image within its label; returns its new key.</summary>
+    public async Task<string> RenameImageAsync(TrainingImage image, string newFileName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var key = BucketLayout.TrainingImageKey(image.Label, newFileName.Trim());
+        if (await store.HeadAsync(key, cancellationToken) is not null)
+        {
+            throw new InvalidOperationException($"An image named '{newFileName.Trim()}' is already under '{image.Label}'.");
+        }
+
+        await store.CopyAsync(image.Key, key, cancellationToken);
+        await store.DeleteAsync(image.Key, cancellationToken);
+        events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+        return key;
+    }
+
+    /// <summary>Deletes one image.</summary>
+    public async Task DeleteImageAsync(TrainingImage image, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        await store.DeleteAsync(image.Key, cancellationToken);
+        events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+    }
+
+    private async Task<List<UploadOutcome>> AddZipAsync(string fileName, Stream content, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(content, MaxZipBytes, cancellationToken) is not { } bytes)
+        {
+            return [new UploadOutcome(fileName, null, $"the zip is larger than {MaxZipBytes / (1024 * 1024)} MB")];
+        }
+
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException)
+        {
+            return [new UploadOutcome(fileName, null, "not a readable zip file")];
+        }
+
+        var outcomes = new List<UploadOutcome>();
+        using (archive)
+        {
+            foreach (var entry in archive.Entries.Where(e => !e.FullName.EndsWith('/')))
+            {
+                var parts = entry.FullName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+                if (parts.Length < 2)
+                {
+                    outcomes.Add(new UploadOutcome(entry.FullName, null, "not inside a label folder"));
+                    continue;
+                }
+
+                if (parts.Any(p => p.StartsWith('.')) || parts.Contains("__MACOSX"))
+                {
+                    continue;
+                }
+
+                if (entry.Length > ImageInspector.MaxEncodedBytes)
+                {
+                    outcomes.Add(new UploadOutcome(entry.FullName, null, $"larger than {ImageInspector.MaxEncodedBytes / (1024 * 1024)} MB"));
+                    continue;
+                }
+
+                await using var stream = await entry.OpenAsync(cancellationToken);
+                outcomes.Add(await ReadAsync(stream, ImageInspector.MaxEncodedBytes, cancellationToken) is { } image
+                    ? await AddImageAsync(entry.FullName, parts[^2], image, cancellationToken, parts[^1])
+                    : new UploadOutcome(entry.FullName, null, $"larger than {ImageInspector.MaxEncodedBytes / (1024 * 1024)} MB"));
+            }
+        }
+
+        return outcomes.Count == 0 ? [new UploadOutcome(fileName, null, "the zip holds no images")] : outcomes;
+    }
+
+    private async Task<UploadOutcome> AddImageAsync(string name, string label, byte[] image, CancellationToken cancellationToken, string? fileName = null)
+    {
+        string key;
+        try
+        {
+            key = BucketLayout.TrainingImageKey(label, fileName ?? name);
+            ImageInspector.Inspect(image);
+        }
+        catch (ArgumentException e)
+        {
+            // InvalidObjectKeyException, InvalidImageException and ImageTooLargeException all say what is wrong.
+            return new UploadOutcome(name, null, e.Message);
+        }
+
+        await store.PutBytesAsync(key, image, cancellationToken: cancellationToken);
+        return new UploadOutcome(name, key, null);
+    }
+
+    /// <summary>Reads a stream whole, or returns null as soon as it passes the limit.</summary>
+    private static async Task<byte[]?> ReadAsync(Stream content, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}
