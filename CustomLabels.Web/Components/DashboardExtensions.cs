@@ -23,6 +23,7 @@ internal static class DashboardExtensions
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAuthorization();
         builder.Services.AddScoped<ThemePreference>();
+        builder.Services.AddScoped<Pages.Detection.ConsumerDetection>();
         builder.Services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
         builder.Services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
         return builder;

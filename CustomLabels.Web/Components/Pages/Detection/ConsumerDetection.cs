@@ -1,0 +1,69 @@
+using CustomLabels.Core.Models;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
+using System.Text.Json.Nodes;
+
+namespace CustomLabels.Web.Components.Pages.Detection;
+
+/// <summary>What a detection from the dashboard came to.</summary>
+public sealed record DetectionOutcome(
+    IReadOnlyList<CustomLabel> Labels,
+    string ExecutionId,
+    string? HumanLoopName,
+    string ObjectKey,
+    ExecutionStatus Status,
+    string? Error);
+
+/// <summary>
+/// A consumer's detection from the dashboard, by the one path every detection takes: the image is stored under
+/// <c>images_for_detection/</c> and the detection run that it starts is awaited.
+/// </summary>
+public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workflow, ICustomLabelsModel model)
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    /// <exception cref="InvalidImageException">Not an image.</exception>
+    /// <exception cref="ImageTooLargeException">Too large.</exception>
+    /// <exception cref="ModelNotRunningException">No version is running.</exception>
+    public async Task<DetectionOutcome> DetectAsync(string fileName, byte[] image, string requestedBy, CancellationToken cancellationToken)
+    {
+        var info = ImageInspector.Inspect(image);
+        var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
+        if (!versions.Any(v => v.Status == ProjectVersionStatus.Running))
+        {
+            throw new ModelNotRunningException("No model version is running yet: train and deploy one before detecting.");
+        }
+
+        var safeName = new string([.. Path.GetFileName(fileName).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]).Trim('.', '_', '-');
+        var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{(safeName.Length is > 0 and <= 100 ? safeName : $"image.{info.Format.ToLowerInvariant()}")}";
+        var stored = await store.PutBytesAsync(key, image, new Dictionary<string, string> { ["requested-by"] = requestedBy }, cancellationToken);
+        var run = await workflow.StartExecutionAsync(WorkflowEvents.ObjectCreated("customlabels", stored).ToJsonString(), cancellationToken: cancellationToken);
+        var detail = await workflow.WaitForCompletionAsync(run.ExecutionId, Timeout, cancellationToken);
+        var output = string.IsNullOrEmpty(detail.Output) ? null : JsonNode.Parse(detail.Output);
+        var labels = (Find(output, "CustomLabels") as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Select(l => new CustomLabel((string?)l["Name"] ?? string.Empty, l["Confidence"] is JsonValue c && c.TryGetValue<float>(out var v) ? v : 0f))
+            .OrderByDescending(l => l.Confidence)
+            .ToList();
+        var loop = Find(output, "HumanLoopName") is JsonValue name && name.TryGetValue<string>(out var n) ? n : null;
+        return new DetectionOutcome(labels, run.ExecutionId, loop, key, detail.Summary.Status, detail.Error is null ? null : $"{detail.Error}: {detail.Cause}");
+    }
+
+    private static JsonNode? Find(JsonNode? node, string name, int depth = 0)
+    {
+        if (node is not JsonObject obj || depth > 3)
+        {
+            return null;
+        }
+
+        foreach (var (member, value) in obj)
+        {
+            if (string.Equals(member, name, StringComparison.OrdinalIgnoreCase) && value is not null)
+            {
+                return value;
+            }
+        }
+
+        return obj.Select(p => Find(p.Value, name, depth + 1)).FirstOrDefault(found => found is not null);
+    }
+}
