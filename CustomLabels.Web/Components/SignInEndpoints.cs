@@ -3,6 +3,6 @@ namespace CustomLabels.Web.Components;
 /// <summary>Where the dashboard's sign-in and sign-out forms post (the cookie endpoints of the web host).</summary>
 internal static class SignInEndpoints
 {
-    public const string SignInPath = "/account/signin";
-    public const string SignOutPath = "/account/signout";
+    public const string SignInPath = "/account/sign-in";
+    public const string SignOutPath = "/account/sign-out";
 }
