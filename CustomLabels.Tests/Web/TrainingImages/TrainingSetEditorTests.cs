@@ -1,0 +1,147 @@
+using System.IO.Compression;
+using CustomLabels.Core;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Web.Components.Pages.TrainingImages;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CustomLabels.Tests.Web.TrainingImages;
+
+public sealed class TrainingSetEditorTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly FileObjectStore _store;
+    private readonly PipelineEvents _events = new();
+    private readonly List<PipelineEvent> _published = [];
+    private readonly TrainingSetEditor _editor;
+
+    public TrainingSetEditorTests()
+    {
+        _store = new FileObjectStore(_temp.Path, NullLogger<FileObjectStore>.Instance);
+        _events.Subscribe(_published.Add);
+        _editor = new TrainingSetEditor(_store, _events);
+    }
+
+    private static byte[] Image(string label, int index) => File.ReadAllBytes(TestDatasets.LogosDevFile("train", label, $"{label}_{index:00}.jpg"));
+
+    private async Task<List<string>> KeysAsync()
+    {
+        var keys = new List<string>();
+        await foreach (var info in _store.ListAllAsync(BucketLayout.TrainingImages))
+        {
+            keys.Add(info.Key);
+        }
+
+        return keys;
+    }
+
+    [Fact]
+    public async Task AnImageIsStoredUnderTheTypedLabelAndAnnounced()
+    {
+        var outcomes = await _editor.AddAsync("g1.jpg", new MemoryStream(Image("geany", 1)), " geany ", CancellationToken.None);
+
+        var outcome = Assert.Single(outcomes);
+        Assert.Equal("images_labeled_by_folder/geany/g1.jpg", outcome.Key);
+        Assert.Equal(["images_labeled_by_folder/geany/g1.jpg"], await KeysAsync());
+        Assert.Contains(_published, e => e.Kind == PipelineEventKind.TrainingImages);
+    }
+
+    [Fact]
+    public async Task AFileThatIsNotAnImageIsRefusedWithItsReasonAndNothingIsWritten()
+    {
+        var outcomes = await _editor.AddAsync("notes.jpg", new MemoryStream("hello"u8.ToArray()), "geany", CancellationToken.None);
+
+        var outcome = Assert.Single(outcomes);
+        Assert.False(outcome.Accepted);
+        Assert.False(string.IsNullOrWhiteSpace(outcome.Refusal));
+        Assert.Empty(await KeysAsync());
+        Assert.Empty(_published);
+    }
+
+    [Fact]
+    public async Task AnImageWithoutALabelIsRefused()
+    {
+        var outcome = Assert.Single(await _editor.AddAsync("g1.jpg", new MemoryStream(Image("geany", 1)), "  ", CancellationToken.None));
+
+        Assert.Contains("no label", outcome.Refusal, StringComparison.Ordinal);
+        Assert.Empty(await KeysAsync());
+    }
+
+    [Fact]
+    public async Task AZipOfLabelFoldersAddsEachImageUnderItsFolderAndRefusesTheRest()
+    {
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await WriteEntryAsync(archive, "demo/geany/a.jpg", Image("geany", 1));
+            await WriteEntryAsync(archive, "demo/godot/b.jpg", Image("godot", 1));
+            await WriteEntryAsync(archive, "loose.jpg", Image("godot", 2));
+            await WriteEntryAsync(archive, "demo/godot/readme.jpg", "not an image"u8.ToArray());
+        }
+
+        zip.Position = 0;
+        var outcomes = await _editor.AddAsync("demo.zip", zip, label: null, CancellationToken.None);
+
+        Assert.Equal(["images_labeled_by_folder/geany/a.jpg", "images_labeled_by_folder/godot/b.jpg"], await KeysAsync());
+        Assert.Equal(2, outcomes.Count(o => o.Accepted));
+        Assert.Contains(outcomes, o => o.Name == "loose.jpg" && o.Refusal == "not inside a label folder");
+        Assert.Contains(outcomes, o => o.Name == "demo/godot/readme.jpg" && !o.Accepted);
+    }
+
+    [Fact]
+    public async Task AFileNamedZipThatIsNotOneIsRefused()
+    {
+        var outcome = Assert.Single(await _editor.AddAsync("broken.zip", new MemoryStream("PK nope"u8.ToArray()), null, CancellationToken.None));
+
+        Assert.Equal("not a readable zip file", outcome.Refusal);
+        Assert.Empty(await KeysAsync());
+    }
+
+    [Fact]
+    public async Task RenamingALabelMovesEveryImageAndDeletingOneImageLeavesTheOthers()
+    {
+        await _editor.AddAsync("1.jpg", new MemoryStream(Image("geany", 1)), "geanie", CancellationToken.None);
+        await _editor.AddAsync("2.jpg", new MemoryStream(Image("geany", 2)), "geanie", CancellationToken.None);
+
+        Assert.Equal(2, await _editor.RenameLabelAsync("geanie", "geany", CancellationToken.None));
+        var set = await TrainingSet.LoadAsync(_store, null, CancellationToken.None);
+        Assert.Equal([new LabelSummary("geany", 2, 2)], set.Labels);
+
+        await _editor.DeleteImageAsync(set.ImagesOf("geany")[0], CancellationToken.None);
+        Assert.Equal(["images_labeled_by_folder/geany/2.jpg"], await KeysAsync());
+    }
+
+    [Fact]
+    public async Task RenamingAnImageOntoAnotherIsRefusedAndKeepsBoth()
+    {
+        await _editor.AddAsync("1.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
+        await _editor.AddAsync("2.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None);
+        var set = await TrainingSet.LoadAsync(_store, null, CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _editor.RenameImageAsync(set.ImagesOf("geany")[0], "2.jpg", CancellationToken.None));
+        Assert.Equal(2, (await KeysAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ImagesWrittenAfterTheLastTrainingAreNew()
+    {
+        await _editor.AddAsync("old.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
+        var trainedAt = (await _store.HeadAsync("images_labeled_by_folder/geany/old.jpg"))!.LastModified;
+        await _editor.AddAsync("new.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None);
+        File.SetLastWriteTimeUtc(_store.PathOf("images_labeled_by_folder/geany/old.jpg"), trainedAt.UtcDateTime.AddMinutes(-1));
+        File.SetLastWriteTimeUtc(_store.PathOf("images_labeled_by_folder/geany/new.jpg"), trainedAt.UtcDateTime.AddMinutes(1));
+
+        var set = await TrainingSet.LoadAsync(_store, trainedAt, CancellationToken.None);
+
+        Assert.Equal(1, set.NewCount);
+        Assert.True(set.ImagesOf("geany").Single(i => i.FileName == "new.jpg").IsNew);
+    }
+
+    private static async Task WriteEntryAsync(ZipArchive archive, string name, byte[] content)
+    {
+        await using var stream = await archive.CreateEntry(name).OpenAsync();
+        await stream.WriteAsync(content);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
