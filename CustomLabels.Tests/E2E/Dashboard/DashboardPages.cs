@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace CustomLabels.Tests.E2E.Dashboard;
+
+/// <summary>The sign-in page.</summary>
+public sealed class SignInPage(IPage page)
+{
+    public async Task SignInAsync(string userName, string password)
+    {
+        await page.GotoAsync("/account/sign-in");
+        await page.GetByLabel("User name").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+    }
+}
+
+/// <summary>The training images page.</summary>
+public sealed partial class TrainingImagesPage(IPage page)
+{
+    public async Task GotoAsync(string? label = null)
+    {
+        await page.GotoAsync(label is null ? "/training-images" : $"/training-images?label={Uri.EscapeDataString(label)}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Training images" })).ToBeVisibleAsync();
+    }
+
+    /// <summary>Uploads files (a zip of label folders) and waits for the summary; returns how many were added.</summary>
+    public async Task<int> UploadAsync(params string[] paths)
+    {
+        await page.Locator("input[type=file]").SetInputFilesAsync(paths);
+        var summary = page.GetByRole(AriaRole.Status).Filter(new() { HasTextRegex = AddedRefused() });
+        await Assertions.Expect(summary).ToHaveTextAsync(Finished(), new() { Timeout = 60_000 });
+        return int.Parse(AddedRefused().Match(await summary.InnerTextAsync()).Groups["added"].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public ILocator Label(string label) => page.GetByRole(AriaRole.Navigation).Or(page.Locator("[aria-label=Labels]")).GetByText(label, new() { Exact = true });
+
+    [GeneratedRegex(@"(?<added>\d+) added, (?<refused>\d+) refused")]
+    private static partial Regex AddedRefused();
+
+    [GeneratedRegex(@"\d+ added, \d+ refused\.")]
+    private static partial Regex Finished();
+}
+
+/// <summary>The model versions page.</summary>
+public sealed class ModelVersionsPage(IPage page)
+{
+    public async Task GotoAsync()
+    {
+        await page.GotoAsync("/model-versions");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Model versions" })).ToBeVisibleAsync();
+    }
+
+    public async Task TrainNowAsync()
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "Train now" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Training started")).ToBeVisibleAsync();
+    }
+
+    /// <summary>Waits, without reloading, until a version serves: the page updates itself as the pipeline moves.</summary>
+    public Task WaitForRunningAsync(TimeSpan timeout) =>
+        Assertions.Expect(page.GetByText("serving", new() { Exact = true })).ToBeVisibleAsync(new() { Timeout = (float)timeout.TotalMilliseconds });
+}
+
+/// <summary>The consumers' detection page.</summary>
+public sealed class DetectionPage(IPage page)
+{
+    public async Task GotoAsync()
+    {
+        await page.GotoAsync("/detect");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Detection" })).ToBeVisibleAsync();
+    }
+
+    /// <summary>Sends an image and waits for its result.</summary>
+    public async Task<ILocator> DetectAsync(string path)
+    {
+        await page.Locator("input[type=file]").SetInputFilesAsync(path);
+        var result = page.GetByRole(AriaRole.Region, new() { Name = "Detection result" });
+        await Assertions.Expect(result).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        return result;
+    }
+}
+
+/// <summary>The review queue.</summary>
+public sealed class ReviewQueuePage(IPage page)
+{
+    public async Task GotoAsync()
+    {
+        await page.GotoAsync("/review");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Review queue" })).ToBeVisibleAsync();
+    }
+
+    public async Task AnswerWithNewLabelAsync(string label)
+    {
+        await page.GetByLabel("A new label").FillAsync(label);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Answer with new label" }).ClickAsync();
+    }
+
+    public ILocator Answered(string label) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = label });
+}
+
+/// <summary>The runs page.</summary>
+public sealed class RunsPage(IPage page)
+{
+    public async Task GotoAsync(string branch)
+    {
+        await page.GotoAsync($"/runs?branch={branch}");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Runs" })).ToBeVisibleAsync();
+    }
+
+    public ILocator Rows(string status) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = status });
+}
