@@ -32,7 +32,9 @@ internal static class DashboardExtensions
     public static WebApplication MapDashboard(this WebApplication app)
     {
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        // Named after this assembly, so that a host started from another entry point (a test) finds the dashboard's assets.
+        var manifest = Path.Combine(AppContext.BaseDirectory, $"{typeof(App).Assembly.GetName().Name}.staticwebassets.endpoints.json");
+        app.MapStaticAssets(File.Exists(manifest) ? manifest : null);
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapGet(ImagePath, GetImageAsync).RequireAuthorization();
         return app;
