@@ -2,51 +2,73 @@ using Bunit;
 using Bunit.TestDoubles;
 using CustomLabels.Core;
 using CustomLabels.Core.Storage;
-using CustomLabels.Core.Storage.Embedded;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Hosting;
 using MudBlazor.Services;
 
 namespace CustomLabels.Tests.Web;
 
 /// <summary>
-/// The base of every component test: MudBlazor's services, loose JS interop, the pipeline event hub, a signed-in
-/// operator, and a real object store in a temp folder. Tests add the real Core services their page needs.
+/// The base of every component test: MudBlazor's services and loose JS interop, a signed-in operator, and behind
+/// them the real Core of the embedded backend (as the app registers it) on a data directory in a temp folder.
+/// A test replaces one port with a decorator (see <see cref="Ports"/>) to see a page wait or fail.
 /// </summary>
-public abstract class DashboardTest : BunitContext
+public abstract class DashboardTest : BunitContext, IAsyncLifetime
 {
+    private readonly IHost _core;
+
     protected DashboardTest()
     {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Development" });
+        builder.Configuration[$"{CustomLabelsOptions.SectionName}:{nameof(CustomLabelsOptions.DataDirectory)}"] = Temp.Path;
+        ConfigureCore(builder);
+        builder.AddCustomLabelsCore();
+        _core = builder.Build();
+
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
-        Services.AddSingleton(TimeProvider.System);
-        Services.AddSingleton(Events);
-        Services.AddSingleton<IObjectStore>(Store);
+        Services.AddFallbackServiceProvider(_core.Services);
         Authorization = AddAuthorization();
-        Authorization.SetAuthorized("operator");
-        Authorization.SetRoles("Operator");
+        SignInAs("operator", "Operator");
     }
 
     protected TempDirectory Temp { get; } = new();
 
-    protected PipelineEvents Events { get; } = new();
+    /// <summary>The real Core services: resolve a port here to put data behind a page.</summary>
+    protected IServiceProvider Core => _core.Services;
+
+    protected PipelineEvents Events => Core.GetRequiredService<PipelineEvents>();
+
+    protected IObjectStore Store => Core.GetRequiredService<IObjectStore>();
 
     protected BunitAuthorizationContext Authorization { get; }
 
-    private FileObjectStore? _store;
+    /// <summary>Extra configuration of the Core host (e.g. shorter schedules) before it is built.</summary>
+    protected virtual void ConfigureCore(HostApplicationBuilder builder)
+    {
+    }
 
-    protected FileObjectStore Store => _store ??= new FileObjectStore(Temp.Path, NullLogger<FileObjectStore>.Instance);
+    protected void SignInAs(string userName, params string[] roles)
+    {
+        Authorization.SetAuthorized(userName);
+        Authorization.SetRoles(roles);
+    }
+
+    /// <summary>Replaces a port for the page with a decorator of the real one.</summary>
+    protected void Decorate<T>(Func<T, T> decorate)
+        where T : class => Services.AddSingleton(decorate(Core.GetRequiredService<T>()));
 
     /// <summary>Puts a real image of the shared data set into the bucket.</summary>
     protected Task<ObjectInfo> PutSampleImageAsync(string key, string label = "geany", int index = 1) =>
         Store.PutBytesAsync(key, File.ReadAllBytes(TestDatasets.LogosDevFile("train", label, $"{label}_{index:00}.jpg")));
 
-    protected override void Dispose(bool disposing)
+    public virtual Task InitializeAsync() => _core.StartAsync();
+
+    async Task IAsyncLifetime.DisposeAsync()
     {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Temp.Dispose();
-        }
+        await DisposeComponentsAsync();
+        await _core.StopAsync();
+        _core.Dispose();
+        Temp.Dispose();
     }
 }
