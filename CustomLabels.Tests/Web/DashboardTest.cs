@@ -4,7 +4,7 @@ using CustomLabels.Core;
 using CustomLabels.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using MudBlazor.Services;
+using CustomLabels.Web.Components;
 
 namespace CustomLabels.Tests.Web;
 
@@ -26,7 +26,7 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         _core = builder.Build();
 
         JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
+        Services.AddDashboardPageServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddFallbackServiceProvider(_core.Services);
         Authorization = AddAuthorization();
         SignInAs("operator", "Operator");

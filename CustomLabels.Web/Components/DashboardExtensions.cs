@@ -19,14 +19,21 @@ internal static class DashboardExtensions
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAuthorization();
-        builder.Services.AddScoped<ThemePreference>();
-        builder.Services.AddScoped<Pages.Detection.ConsumerDetection>();
-        builder.Services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
-        builder.Services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
+        builder.Services.AddDashboardPageServices();
         return builder;
+    }
+
+    /// <summary>What the pages inject besides Core: MudBlazor's services and the pages' own helpers.</summary>
+    public static IServiceCollection AddDashboardPageServices(this IServiceCollection services, Action<MudServicesConfiguration>? configureMud = null)
+    {
+        services.AddMudServices(configureMud ?? (_ => { }));
+        services.AddScoped<ThemePreference>();
+        services.AddScoped<Pages.Detection.ConsumerDetection>();
+        services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
+        services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
+        return services;
     }
 
     public static WebApplication MapDashboard(this WebApplication app)

@@ -9,13 +9,13 @@ namespace CustomLabels.Bench.Dashboard;
 /// <summary>Renders a dashboard page on the server, as its first response does, at a given URL.</summary>
 internal static class PageRenderer
 {
-    /// <summary>Renders the page once, waits for its data, and returns the HTML and the time it took.</summary>
-    public static async Task<(string Html, TimeSpan Elapsed)> RenderAsync<TPage>(IServiceCollection services, string url)
+    /// <summary>Renders the page once in its own scope, waits for its data, and returns the HTML and the time it took.</summary>
+    public static async Task<(string Html, TimeSpan Elapsed)> RenderAsync<TPage>(IServiceProvider services, string url)
         where TPage : IComponent
     {
-        services.AddSingleton<NavigationManager>(new FixedNavigationManager(url));
-        await using var provider = services.BuildServiceProvider();
-        await using var renderer = new HtmlRenderer(provider, NullLoggerFactory.Instance);
+        await using var scope = services.CreateAsyncScope();
+        ((FixedNavigationManager)scope.ServiceProvider.GetRequiredService<NavigationManager>()).Set(url);
+        await using var renderer = new HtmlRenderer(scope.ServiceProvider, NullLoggerFactory.Instance);
         var watch = Stopwatch.StartNew();
         var html = await renderer.Dispatcher.InvokeAsync(async () =>
         {
@@ -27,23 +27,24 @@ internal static class PageRenderer
     }
 
     /// <summary>The median of <paramref name="runs"/> renders, after one that warms up.</summary>
-    public static async Task<(string Html, double Milliseconds)> MedianAsync<TPage>(Func<IServiceCollection> services, string url, int runs)
+    public static async Task<(string Html, double Milliseconds)> MedianAsync<TPage>(IServiceProvider services, string url, int runs)
         where TPage : IComponent
     {
-        var (html, _) = await RenderAsync<TPage>(services(), url);
+        var (html, _) = await RenderAsync<TPage>(services, url);
         var times = new List<double>();
         for (var i = 0; i < runs; i++)
         {
-            times.Add((await RenderAsync<TPage>(services(), url)).Elapsed.TotalMilliseconds);
+            times.Add((await RenderAsync<TPage>(services, url)).Elapsed.TotalMilliseconds);
         }
 
         times.Sort();
         return (html, times[times.Count / 2]);
     }
 
-    private sealed class FixedNavigationManager : NavigationManager
+    /// <summary>A navigation manager that stands at one URL, as the request's would.</summary>
+    internal sealed class FixedNavigationManager : NavigationManager
     {
-        public FixedNavigationManager(string url) => Initialize(new Uri(new Uri(url), "/").ToString(), url);
+        public void Set(string url) => Initialize(new Uri(new Uri(url), "/").ToString(), url);
 
         protected override void NavigateToCore(string uri, NavigationOptions options) => Uri = ToAbsoluteUri(uri).ToString();
     }
