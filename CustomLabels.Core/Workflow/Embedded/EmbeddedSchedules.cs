@@ -23,7 +23,7 @@ internal sealed partial class EmbeddedSchedules(
     ILogger<EmbeddedSchedules> logger) : BackgroundService, ISchedules
 {
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _lock = new(1, 1);
 
     /// <summary>The schedules' table.</summary>
     public static ISqliteMigration Migration { get; } = new SqliteMigration("0310-workflow-schedules", """
@@ -46,16 +46,20 @@ internal sealed partial class EmbeddedSchedules(
     public async Task<IReadOnlyList<ScheduleState>> DescribeAsync(CancellationToken cancellationToken = default)
     {
         var rows = await ReadAsync(cancellationToken);
-        var settings = await parameters.GetSettingsAsync(cancellationToken);
-        return [.. Wanted(settings).Select(w => rows.GetValueOrDefault(w.Name) is { } row
-            ? new ScheduleState(row.Name, row.Enabled, row.Period, row.Enabled ? row.NextRun : null, row.LastRun)
-            : new ScheduleState(w.Name, w.Enabled, w.Period, null, null))];
+        if (rows.Count < 2)
+        {
+            await ApplySettingsAsync(cancellationToken);
+            rows = await ReadAsync(cancellationToken);
+        }
+
+        return [.. rows.Values.OrderByDescending(r => r.Name == WorkflowEvents.Branches.Training)
+            .Select(row => new ScheduleState(row.Name, row.Enabled, row.Period, row.Enabled ? row.NextRun : null, row.LastRun))];
     }
 
     /// <inheritdoc />
     public override void Dispose()
     {
-        _writeLock.Dispose();
+        _lock.Dispose();
         base.Dispose();
     }
 
@@ -102,7 +106,15 @@ internal sealed partial class EmbeddedSchedules(
             LogFired(logger, row.Name, due);
 
             var next = due + row.Period;
-            await WriteAsync(row with { NextRun = next > now ? next : now + row.Period, LastRun = now }, onlyIfNextRun: due, cancellationToken);
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                await WriteAsync(row with { NextRun = next > now ? next : now + row.Period, LastRun = now }, onlyIfNextRun: due, cancellationToken);
+            }
+            finally
+            {
+                _lock.Release();
+            }
         }
 
         var upcoming = (await ReadAsync(cancellationToken)).Values.Where(r => r.Enabled && r.NextRun is not null).Select(r => r.NextRun!.Value).ToList();
@@ -110,6 +122,20 @@ internal sealed partial class EmbeddedSchedules(
     }
 
     private async Task ApplySettingsAsync(CancellationToken cancellationToken)
+    {
+        // One at a time, from reading the parameters to writing the rows, so that an older read never wins.
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await ApplyLockedAsync(cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task ApplyLockedAsync(CancellationToken cancellationToken)
     {
         var settings = await parameters.GetSettingsAsync(cancellationToken);
         var rows = await ReadAsync(cancellationToken);
@@ -154,29 +180,21 @@ internal sealed partial class EmbeddedSchedules(
     /// <summary>Writes a schedule; with <paramref name="onlyIfNextRun"/>, only when no re-arm moved it meanwhile.</summary>
     private async Task WriteAsync(Row row, DateTimeOffset? onlyIfNextRun, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = onlyIfNextRun is null
-                ? """
-                  INSERT INTO workflow_schedules (name, enabled, period_ms, next_run, last_run) VALUES ($name, $enabled, $period, $next, $last)
-                  ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, period_ms = excluded.period_ms, next_run = excluded.next_run, last_run = excluded.last_run;
-                  """
-                : "UPDATE workflow_schedules SET next_run = $next, last_run = $last WHERE name = $name AND next_run = $expected;";
-            command.Parameters.AddWithValue("$name", row.Name);
-            command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
-            command.Parameters.AddWithValue("$period", (long)row.Period.TotalMilliseconds);
-            command.Parameters.AddWithValue("$next", row.NextRun is { } next ? Format(next) : DBNull.Value);
-            command.Parameters.AddWithValue("$last", row.LastRun is { } last ? Format(last) : DBNull.Value);
-            command.Parameters.AddWithValue("$expected", onlyIfNextRun is { } expected ? Format(expected) : DBNull.Value);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = onlyIfNextRun is null
+            ? """
+              INSERT INTO workflow_schedules (name, enabled, period_ms, next_run, last_run) VALUES ($name, $enabled, $period, $next, $last)
+              ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, period_ms = excluded.period_ms, next_run = excluded.next_run, last_run = excluded.last_run;
+              """
+            : "UPDATE workflow_schedules SET next_run = $next, last_run = $last WHERE name = $name AND next_run = $expected;";
+        command.Parameters.AddWithValue("$name", row.Name);
+        command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
+        command.Parameters.AddWithValue("$period", (long)row.Period.TotalMilliseconds);
+        command.Parameters.AddWithValue("$next", row.NextRun is { } next ? Format(next) : DBNull.Value);
+        command.Parameters.AddWithValue("$last", row.LastRun is { } last ? Format(last) : DBNull.Value);
+        command.Parameters.AddWithValue("$expected", onlyIfNextRun is { } expected ? Format(expected) : DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -33,6 +33,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _completions = new(StringComparer.Ordinal);
     private StateMachineDefinition? _definition;
     private bool _started;
+    private int _disposed;
 
     public EmbeddedWorkflowService(
         ExecutionStore store,
@@ -111,9 +112,13 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     /// <inheritdoc />
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
-        _slots.Dispose();
+        // Registered under three service types, so the container may dispose it more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+            _slots.Dispose();
+        }
     }
 
     /// <inheritdoc />

@@ -28,6 +28,7 @@ internal sealed partial class ObjectCreatedSource(
     private readonly Channel<bool> _rescan = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unsettled = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _started = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TaskCompletionSource> _scanWaiters = new();
 
     /// <summary>Whether objects under this key start executions.</summary>
     public static bool IsWatched(string key) =>
@@ -36,6 +37,15 @@ internal sealed partial class ObjectCreatedSource(
 
     /// <summary>Scans the bucket now for objects that no event reported.</summary>
     public void RequestScan() => _rescan.Writer.TryWrite(true);
+
+    /// <summary>Scans the bucket now and returns when a whole scan has gone through it.</summary>
+    public Task ScanNowAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _scanWaiters.Enqueue(done);
+        RequestScan();
+        return done.Task.WaitAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -139,8 +149,15 @@ internal sealed partial class ObjectCreatedSource(
     private async Task ScanLoopAsync(CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(options.Value.ReconcileIntervalSeconds);
+        var settle = TimeSpan.FromMilliseconds(options.Value.ObjectSettleMilliseconds);
         while (!cancellationToken.IsCancellationRequested)
         {
+            var waiters = new List<TaskCompletionSource>();
+            while (_scanWaiters.TryDequeue(out var waiter))
+            {
+                waiters.Add(waiter);
+            }
+
             try
             {
                 var started = 0;
@@ -148,7 +165,18 @@ internal sealed partial class ObjectCreatedSource(
                 {
                     await foreach (var info in store.ListAllAsync(prefix, cancellationToken))
                     {
-                        if (IsWatched(info.Key) && !_unsettled.ContainsKey(info.Key) && await StartGuardedAsync(info, cancellationToken))
+                        if (!IsWatched(info.Key) || _unsettled.ContainsKey(info.Key))
+                        {
+                            continue;
+                        }
+
+                        if (time.GetUtcNow() - info.LastModified < settle)
+                        {
+                            // Perhaps still being copied in: let it settle first, as a watched file would.
+                            _unsettled.TryAdd(info.Key, time.GetUtcNow());
+                            _dropped.Writer.TryWrite(true);
+                        }
+                        else if (await StartGuardedAsync(info, cancellationToken))
                         {
                             started++;
                         }
@@ -162,6 +190,7 @@ internal sealed partial class ObjectCreatedSource(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                waiters.ForEach(w => w.TrySetCanceled(cancellationToken));
                 return;
             }
 #pragma warning disable CA1031 // A failed scan is repeated at the next interval.
@@ -170,6 +199,8 @@ internal sealed partial class ObjectCreatedSource(
             {
                 LogScanFailed(logger, e);
             }
+
+            waiters.ForEach(w => w.TrySetResult());
 
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             await Task.WhenAny(Task.Delay(interval, time, wake.Token), _rescan.Reader.WaitToReadAsync(wake.Token).AsTask());
