@@ -226,22 +226,31 @@ internal sealed class ExecutionStore(SqliteDatabase database)
             command.Parameters.AddWithValue("$before", seq);
         }
 
-        command.CommandText = $"SELECT {Columns} FROM workflow_executions"
+        command.CommandText = "SELECT seq, id, branch, status, start_date, stop_date FROM workflow_executions"
             + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : string.Empty)
             + " ORDER BY seq DESC LIMIT $limit;";
         command.Parameters.AddWithValue("$limit", query.MaxResults + 1);
-        var records = new List<ExecutionRecord>();
+        var page = new List<ExecutionSummary>(query.MaxResults);
+        long lastSeq = 0;
+        var more = false;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                records.Add(Read(reader));
+                if (page.Count == query.MaxResults)
+                {
+                    more = true;
+                    break;
+                }
+
+                lastSeq = reader.GetInt64(0);
+                var id = reader.GetString(1);
+                page.Add(new ExecutionSummary(
+                    id, id, reader.GetString(2), ParseStatus(reader.GetString(3)), Parse(reader.GetString(4)), Text(reader, 5) is { } stop ? Parse(stop) : null));
             }
         }
 
-        var page = records.Take(query.MaxResults).Select(r => r.ToSummary()).ToList();
-        var next = records.Count > query.MaxResults ? EncodeToken(records[query.MaxResults - 1].Seq) : null;
-        return new ExecutionPage(page, next);
+        return new ExecutionPage(page, more ? EncodeToken(lastSeq) : null);
     }
 
     /// <summary>An execution's history, oldest first; null when there is no such execution.</summary>
@@ -356,7 +365,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static string EncodeToken(long seq) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"before:{seq.ToString(CultureInfo.InvariantCulture)}"));
 

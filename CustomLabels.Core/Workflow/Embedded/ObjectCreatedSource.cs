@@ -13,7 +13,7 @@ namespace CustomLabels.Core.Workflow.Embedded;
 /// <c>images_for_detection/</c> and each <c>output.json</c> under <c>a2i-human-loop-data/</c>, whichever way it
 /// arrived: written through the store (its ObjectCreated event), dropped into the bucket folder by hand (a folder
 /// watcher, after the file has stopped changing), or missed by both (a scan at start and at an interval, because
-/// watchers drop events). The execution's name is derived from the key and ETag, and the execution row is the
+/// watchers drop events). Empty files are passed over as copies not yet begun. The execution's name is derived from the key and ETag, and the execution row is the
 /// durable record: the same object never starts two executions, across restarts too.
 /// </summary>
 internal sealed partial class ObjectCreatedSource(
@@ -133,7 +133,9 @@ internal sealed partial class ObjectCreatedSource(
                     }
 
                     _unsettled.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, seen));
-                    if (await HeadAsync(key, cancellationToken) is { } info)
+
+                    // An empty file is a copy that has not begun writing yet; its content raises another event.
+                    if (await HeadAsync(key, cancellationToken) is { Size: > 0 } info)
                     {
                         await StartGuardedAsync(info, cancellationToken);
                     }
@@ -165,7 +167,7 @@ internal sealed partial class ObjectCreatedSource(
                 {
                     await foreach (var info in store.ListAllAsync(prefix, cancellationToken))
                     {
-                        if (!IsWatched(info.Key) || _unsettled.ContainsKey(info.Key))
+                        if (!IsWatched(info.Key) || _unsettled.ContainsKey(info.Key) || info.Size == 0)
                         {
                             continue;
                         }

@@ -45,7 +45,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
         {
             ["CustomLabels:DataDirectory"] = dataDirectory,
             ["CustomLabels:Workflow:DefinitionPath"] = definitionPath,
-            ["CustomLabels:Workflow:ObjectSettleMilliseconds"] = "100",
+            ["CustomLabels:Workflow:ObjectSettleMilliseconds"] = "250",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
