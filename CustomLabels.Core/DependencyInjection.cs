@@ -1,4 +1,7 @@
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Detections.Embedded;
+using CustomLabels.Core.Notifications.Embedded;
+using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +45,9 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedDetections();
+        builder.Services.AddEmbeddedReview();
+        builder.Services.AddEmbeddedNotifications();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
