@@ -4,6 +4,7 @@ using CustomLabels.Core.Notifications.Embedded;
 using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow.Handlers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -48,6 +49,7 @@ public static class DependencyInjection
         builder.Services.AddEmbeddedDetections();
         builder.Services.AddEmbeddedReview();
         builder.Services.AddEmbeddedNotifications();
+        builder.Services.AddWorkflowTaskHandlers();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
