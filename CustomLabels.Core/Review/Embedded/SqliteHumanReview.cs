@@ -83,7 +83,7 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Input);
-        if (!LoopName().IsMatch(request.HumanLoopName ?? string.Empty))
+        if (request.HumanLoopName is not { Length: <= 63 } name || !LoopName().IsMatch(name))
         {
             throw new ArgumentException(
                 $"'{ObjectKey.Printable(request.HumanLoopName)}' is not a human loop name: use 1 to 63 lower-case letters, digits and hyphens.",
