@@ -119,7 +119,7 @@ internal static class TrainingSet
             }
 
             var sourceKey = KeyOfSourceRef(node?["source-ref"]?.GetValue<string>());
-            var label = node?.Select(p => p.Value?["class-name"]).OfType<JsonValue>().Select(v => v.GetValue<string>()).FirstOrDefault()
+            var label = node?.Select(p => (p.Value as JsonObject)?["class-name"]).OfType<JsonValue>().Select(v => v.GetValue<string>()).FirstOrDefault()
                         ?? (sourceKey is null ? null : BucketLayout.LabelOf(sourceKey));
             var etag = node?["etag"]?.GetValue<string>();
             if (etag is null && sourceKey is not null)
