@@ -102,5 +102,5 @@ internal static class BenchmarkRunner
 /// <summary>Every benchmark, in the order they run.</summary>
 internal static class Benchmarks
 {
-    public static IReadOnlyList<IBenchmark> All { get; } = [new Dashboard.DashboardRenderBenchmark()];
+    public static IReadOnlyList<IBenchmark> All { get; } = [new WorkflowBenchmark(), new Dashboard.DashboardRenderBenchmark()];
 }
