@@ -60,6 +60,34 @@ internal static class TrainingSet
         return untrained;
     }
 
+    /// <summary>
+    /// The keys of the images of <paramref name="current"/> that <paramref name="trained"/> does not cover, matched as
+    /// <see cref="CountUntrained"/> counts them: by (label, ETag) as multisets, in the order given.
+    /// </summary>
+    public static IReadOnlySet<string> UntrainedKeys(IEnumerable<(string Key, string Label, string ETag)> current, IEnumerable<(string Label, string ETag)> trained)
+    {
+        var remaining = new Dictionary<(string, string), int>();
+        foreach (var item in trained)
+        {
+            remaining[item] = remaining.GetValueOrDefault(item) + 1;
+        }
+
+        var untrained = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, label, etag) in current)
+        {
+            if (remaining.GetValueOrDefault((label, etag)) > 0)
+            {
+                remaining[(label, etag)]--;
+            }
+            else
+            {
+                untrained.Add(key);
+            }
+        }
+
+        return untrained;
+    }
+
     /// <summary>Writes the manifest of <paramref name="images"/>: one Ground Truth image-classification line per image.</summary>
     public static async Task WriteManifestAsync(
         IObjectStore store,

@@ -104,7 +104,7 @@ public sealed class TrainingSetEditorTests : IDisposable
         await _editor.AddAsync("2.jpg", new MemoryStream(Image("geany", 2)), "geanie", CancellationToken.None);
 
         Assert.Equal(2, await _editor.RenameLabelAsync("geanie", "geany", CancellationToken.None));
-        var set = await TrainingSet.LoadAsync(_store, null, CancellationToken.None);
+        var set = await TrainingSet.LoadAsync(_store, [], CancellationToken.None);
         Assert.Equal([new LabelSummary("geany", 2, 2)], set.Labels);
 
         await _editor.DeleteImageAsync(set.ImagesOf("geany")[0], CancellationToken.None);
@@ -116,24 +116,27 @@ public sealed class TrainingSetEditorTests : IDisposable
     {
         await _editor.AddAsync("1.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
         await _editor.AddAsync("2.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None);
-        var set = await TrainingSet.LoadAsync(_store, null, CancellationToken.None);
+        var set = await TrainingSet.LoadAsync(_store, [], CancellationToken.None);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => _editor.RenameImageAsync(set.ImagesOf("geany")[0], "2.jpg", CancellationToken.None));
         Assert.Equal(2, (await KeysAsync()).Count);
     }
 
     [Fact]
-    public async Task ImagesWrittenAfterTheLastTrainingAreNew()
+    public async Task ImagesTheTrainedSetDoesNotCoverAreNewCountedByLabelAndContent()
     {
         await _editor.AddAsync("old.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
-        var trainedAt = (await _store.HeadAsync("images_labeled_by_folder/geany/old.jpg"))!.LastModified;
-        await _editor.AddAsync("new.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None);
-        File.SetLastWriteTimeUtc(_store.PathOf("images_labeled_by_folder/geany/old.jpg"), trainedAt.UtcDateTime.AddMinutes(-1));
-        File.SetLastWriteTimeUtc(_store.PathOf("images_labeled_by_folder/geany/new.jpg"), trainedAt.UtcDateTime.AddMinutes(1));
+        await _editor.AddAsync("copy-of-old.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
+        await _editor.AddAsync("moved.jpg", new MemoryStream(Image("geany", 2)), "godot", CancellationToken.None);
+        await _editor.AddAsync("new.jpg", new MemoryStream(Image("geany", 3)), "geany", CancellationToken.None);
+        var old = (await _store.HeadAsync("images_labeled_by_folder/geany/old.jpg"))!.ETag;
+        var moved = (await _store.HeadAsync("images_labeled_by_folder/godot/moved.jpg"))!.ETag;
 
-        var set = await TrainingSet.LoadAsync(_store, trainedAt, CancellationToken.None);
+        var set = await TrainingSet.LoadAsync(_store, [("geany", old), ("geany", moved)], CancellationToken.None);
 
-        Assert.Equal(1, set.NewCount);
+        // One of the two copies was trained; the image now under godot taught geany; new.jpg was never seen.
+        Assert.Equal(3, set.NewCount);
+        Assert.Equal([new LabelSummary("geany", 3, 2), new LabelSummary("godot", 1, 1)], set.Labels);
         Assert.True(set.ImagesOf("geany").Single(i => i.FileName == "new.jpg").IsNew);
     }
 

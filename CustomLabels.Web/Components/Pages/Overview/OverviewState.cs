@@ -37,12 +37,14 @@ public sealed record OverviewState(
     {
         var versions = await model.DescribeProjectVersionsAsync(cancellationToken: cancellationToken);
         var settings = await parameters.GetSettingsAsync(cancellationToken);
-        var set = await TrainingSet.LoadAsync(store, TrainingSet.LastTrainingOf(versions), cancellationToken);
-        var running = versions.Where(v => v.Status == ProjectVersionStatus.Running).MaxBy(v => v.CreationTimestamp);
+        var system = SystemState.Parse(settings.ForSystemUseOnly);
+        var set = await TrainingSet.LoadAsync(store, parameters, cancellationToken);
+        var running = versions.FirstOrDefault(v => v.VersionName == system.RunningVersion && v.Status == ProjectVersionStatus.Running)
+            ?? versions.Where(v => v.Status == ProjectVersionStatus.Running).MaxBy(v => v.CreationTimestamp);
         var loops = await review.ListHumanLoopsAsync(new HumanLoopQuery(HumanLoopStatus.InProgress, MaxResults: 10), cancellationToken);
         return new OverviewState(
             running,
-            running?.TrainingEndTimestamp is { } trained ? now - trained : null,
+            running is null ? null : now - (system.RunningSince ?? running.TrainingEndTimestamp ?? now),
             set.NewCount,
             settings.MinimumUntrainedImages,
             await schedules.DescribeAsync(cancellationToken),

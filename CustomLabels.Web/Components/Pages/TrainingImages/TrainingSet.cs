@@ -1,4 +1,5 @@
-using CustomLabels.Core.Models;
+using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Storage;
 
 namespace CustomLabels.Web.Components.Pages.TrainingImages;
@@ -10,23 +11,16 @@ public sealed record TrainingImage(string Key, string Label, string FileName, lo
 public sealed record LabelSummary(string Label, int Count, int NewCount);
 
 /// <summary>
-/// The training set as the dashboard shows it: labels with counts, and which images are new since the last
-/// successful training (written after that version was created).
+/// The training set as the dashboard shows it: labels with counts, and which images the running version was not
+/// trained on (the images the training check counts against Minimum-Untrained-Images).
 /// </summary>
 public sealed class TrainingSet
 {
-    private static readonly ProjectVersionStatus[] Trained =
-    [
-        ProjectVersionStatus.TrainingCompleted, ProjectVersionStatus.Starting, ProjectVersionStatus.Running,
-        ProjectVersionStatus.Stopping, ProjectVersionStatus.Stopped, ProjectVersionStatus.Failed,
-    ];
-
     private readonly Dictionary<string, List<TrainingImage>> _byLabel;
 
-    private TrainingSet(Dictionary<string, List<TrainingImage>> byLabel, DateTimeOffset? lastTrainedAt)
+    private TrainingSet(Dictionary<string, List<TrainingImage>> byLabel)
     {
         _byLabel = byLabel;
-        LastTrainedAt = lastTrainedAt;
         Labels = [.. byLabel.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
             .Select(p => new LabelSummary(p.Key, p.Value.Count, p.Value.Count(i => i.IsNew)))];
         Total = Labels.Sum(l => l.Count);
@@ -37,38 +31,41 @@ public sealed class TrainingSet
 
     public int Total { get; }
 
+    /// <summary>How many images are new since the last training.</summary>
     public int NewCount { get; }
-
-    /// <summary>When the last successful training was asked for, or null when no version has trained.</summary>
-    public DateTimeOffset? LastTrainedAt { get; }
 
     public IReadOnlyList<TrainingImage> ImagesOf(string label) =>
         _byLabel.TryGetValue(label, out var images) ? images : [];
 
-    /// <summary>When the last version that trained successfully was created, from the model's versions.</summary>
-    public static DateTimeOffset? LastTrainingOf(IEnumerable<ProjectVersion> versions) =>
-        versions.Where(v => Trained.Contains(v.Status)).Select(v => (DateTimeOffset?)v.CreationTimestamp).Max();
+    /// <summary>Lists the training set in the bucket and marks what the running version was not trained on.</summary>
+    public static async Task<TrainingSet> LoadAsync(IObjectStore store, IParameterStore parameters, CancellationToken cancellationToken) =>
+        await LoadAsync(store, await TrainedImages.ReadTrainedAsync(store, parameters, cancellationToken), cancellationToken);
 
-    /// <summary>Lists the training set in the bucket.</summary>
-    public static async Task<TrainingSet> LoadAsync(IObjectStore store, DateTimeOffset? lastTrainedAt, CancellationToken cancellationToken)
+    /// <summary>Lists the training set in the bucket and marks what <paramref name="trained"/> (label, ETag) does not cover.</summary>
+    public static async Task<TrainingSet> LoadAsync(IObjectStore store, IReadOnlyList<(string Label, string ETag)> trained, CancellationToken cancellationToken)
     {
-        var byLabel = new Dictionary<string, List<TrainingImage>>(StringComparer.Ordinal);
+        var listed = new List<(ObjectInfo Info, string Label)>();
         await foreach (var info in store.ListAllAsync(BucketLayout.TrainingImages, cancellationToken))
         {
-            if (BucketLayout.LabelOf(info.Key) is not { } label)
+            if (BucketLayout.LabelOf(info.Key) is { } label && !info.Key[(info.Key.LastIndexOf('/') + 1)..].StartsWith('.'))
             {
-                continue;
+                listed.Add((info, label));
             }
+        }
 
+        var untrained = TrainedImages.UntrainedKeys(listed.Select(l => (l.Info.Key, l.Label, l.Info.ETag)), trained);
+        var byLabel = new Dictionary<string, List<TrainingImage>>(StringComparer.Ordinal);
+        foreach (var (info, label) in listed)
+        {
             if (!byLabel.TryGetValue(label, out var images))
             {
                 byLabel[label] = images = [];
             }
 
             var fileName = info.Key[(BucketLayout.TrainingImages.Length + label.Length + 1)..];
-            images.Add(new TrainingImage(info.Key, label, fileName, info.Size, info.LastModified, lastTrainedAt is null || info.LastModified > lastTrainedAt));
+            images.Add(new TrainingImage(info.Key, label, fileName, info.Size, info.LastModified, untrained.Contains(info.Key)));
         }
 
-        return new TrainingSet(byLabel, lastTrainedAt);
+        return new TrainingSet(byLabel);
     }
 }

@@ -1,0 +1,31 @@
+using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow.Handlers;
+
+namespace CustomLabels.Core.Workflow;
+
+/// <summary>
+/// Which training images the running version has not been trained on, counted as the training check counts them
+/// (Minimum-Untrained-Images): by label and content (ETag) against the manifest of the trained image set.
+/// </summary>
+public static class TrainedImages
+{
+    /// <summary>The (label, ETag) of every image in the running version's training manifest; empty before the first deployment.</summary>
+    public static async Task<IReadOnlyList<(string Label, string ETag)>> ReadTrainedAsync(
+        IObjectStore store,
+        IParameterStore parameters,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+        return state.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
+            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
+            : [];
+    }
+
+    /// <summary>The keys of the images in <paramref name="current"/> (key, label, ETag) that <paramref name="trained"/> does not cover.</summary>
+    public static IReadOnlySet<string> UntrainedKeys(
+        IEnumerable<(string Key, string Label, string ETag)> current,
+        IEnumerable<(string Label, string ETag)> trained) => TrainingSet.UntrainedKeys(current, trained);
+}
