@@ -1,3 +1,4 @@
+using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
@@ -42,6 +43,7 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedAccounts();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
