@@ -1,7 +1,9 @@
 using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Parameters.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow.Embedded;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +45,8 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedParameters();
+        builder.Services.AddEmbeddedWorkflow();
         builder.Services.AddEmbeddedAccounts();
     }
 
