@@ -1,4 +1,5 @@
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Models.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,7 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedModel();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
