@@ -30,6 +30,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Task> _drives = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _aborts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _completions = new(StringComparer.Ordinal);
     private StateMachineDefinition? _definition;
     private bool _started;
@@ -207,6 +208,30 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         return record.ToDetail();
     }
 
+    /// <summary>
+    /// Stops a RUNNING execution (Step Functions' StopExecution): it ends ABORTED with an ExecutionAborted event, and a
+    /// task it is running is cancelled. An execution that has already ended is described as it is.
+    /// </summary>
+    /// <exception cref="ExecutionDoesNotExistException">No execution has this id.</exception>
+    public async Task<ExecutionDetail> StopExecutionAsync(string executionId, string? error = null, string? cause = null, CancellationToken cancellationToken = default)
+    {
+        if (await _store.AbortAsync(executionId, error, cause, _time.GetUtcNow(), cancellationToken))
+        {
+            if (_aborts.TryGetValue(executionId, out var abort))
+            {
+                await abort.CancelAsync();
+            }
+
+            _events.Publish(new PipelineEvent(PipelineEventKind.Execution, executionId));
+            if (_completions.TryRemove(executionId, out var completion))
+            {
+                completion.TrySetResult();
+            }
+        }
+
+        return (await _store.GetAsync(executionId, cancellationToken))?.ToDetail() ?? throw new ExecutionDoesNotExistException(executionId);
+    }
+
     private StateMachineDefinition Load()
     {
         var path = _options.DefinitionFullPath;
@@ -243,6 +268,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         var stopping = _stopping.Token;
         var holding = false;
         ExecutionRecord? record = null;
+        using var abort = new CancellationTokenSource();
+        _aborts[id] = abort;
         try
         {
             await _slots.WaitAsync(stopping);
@@ -257,7 +284,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             using var deadline = definition.TimeoutSeconds is { } limit
                 ? new CancellationTokenSource(Remaining(record.StartDate + Scale(limit)), _time)
                 : new CancellationTokenSource();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token, abort.Token);
             var step = new Step(this, record, definition, () => holding = false, () => holding = true, linked.Token);
             try
             {
@@ -266,7 +293,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                     await step.RunAsync();
                 }
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested && !abort.IsCancellationRequested)
             {
                 var now = _time.GetUtcNow();
                 await EndAsync(record, ExecutionStatus.TimedOut, [record.NextEvent("ExecutionTimedOut", now, error: StatesErrors.Timeout)], null, StatesErrors.Timeout, "The execution ran longer than the definition's TimeoutSeconds.", CancellationToken.None);
@@ -275,6 +302,10 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopping: the execution stays RUNNING where its last transaction left it and resumes at the next start.
+        }
+        catch (Exception e) when (e is ExecutionNoLongerRunningException || (e is OperationCanceledException && abort.IsCancellationRequested))
+        {
+            // Stopped by StopExecutionAsync, which wrote its end.
         }
 #pragma warning disable CA1031 // A broken execution must not take the runner down; it stays RUNNING and resumes at the next start.
         catch (Exception e)
@@ -289,6 +320,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                 _slots.Release();
             }
 
+            _aborts.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, abort));
             lock (_lock)
             {
                 _drives.Remove(id);
@@ -420,26 +452,18 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             var effective = state.Parameters?.Apply(input, context) ?? input;
             var effectiveText = Serialize(effective);
             var now = _time.GetUtcNow();
-            var resource = $"${{{state.Handler!.Name}FunctionArn}}";
             await owner._store.CommitAsync(record, [
-                record.NextEvent("TaskScheduled", now, state.Name, input: effectiveText, cause: resource),
+                record.NextEvent("TaskScheduled", now, state.Name, input: effectiveText),
                 record.NextEvent("TaskStarted", now, state.Name),
             ], cancellationToken);
 
-            string error, cause;
+            string? error = null, cause = null;
+            JsonNode? result = null;
             try
             {
-                var result = await InvokeAsync(state, effective);
-                var selected = state.ResultSelector?.Apply(result, context) ?? result;
-                var output = Output(state, raw, selected, context);
-                await MoveAsync(state, [record.NextEvent("TaskSucceeded", _time.GetUtcNow(), state.Name, output: Serialize(result))], output);
-                return;
+                result = await InvokeAsync(state, effective);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (StatesErrorException e) when (e.Error == StatesErrors.Runtime)
             {
                 throw;
             }
@@ -456,6 +480,15 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
 #pragma warning restore CA1031
             {
                 (error, cause) = (e.GetType().Name, e.Message);
+            }
+
+            if (error is null)
+            {
+                // Completion and the move to the next state are one transaction: a completed task never runs again.
+                var selected = state.ResultSelector?.Apply(result, context) ?? result;
+                var output = Output(state, raw, selected, context);
+                await MoveAsync(state, [record.NextEvent("TaskSucceeded", _time.GetUtcNow(), state.Name, output: Serialize(result))], output);
+                return;
             }
 
             LogTaskFailed(owner._logger, record.Id, state.Name, error, record.Attempt + 1);

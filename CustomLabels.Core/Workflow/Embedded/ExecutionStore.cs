@@ -141,7 +141,11 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         return null;
     }
 
-    /// <summary>Writes an execution's new position and the events that led there, in one transaction.</summary>
+    /// <summary>
+    /// Writes an execution's new position and the events that led there, in one transaction, provided it is still
+    /// RUNNING in the database.
+    /// </summary>
+    /// <exception cref="ExecutionNoLongerRunningException">It was stopped meanwhile; nothing was written.</exception>
     public async Task CommitAsync(ExecutionRecord record, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -153,7 +157,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
                 UPDATE workflow_executions SET status = $status, output = $output, error = $error, cause = $cause, stop_date = $stop,
                     current_state = $state, state_input = $stateInput, state_entered_at = $entered, attempt = $attempt, wake_at = $wake,
                     last_event_id = $last
-                WHERE seq = $seq;
+                WHERE seq = $seq AND status = 'RUNNING';
                 """;
             update.Parameters.AddWithValue("$seq", record.Seq);
             update.Parameters.AddWithValue("$status", StatusText(record.Status));
@@ -167,11 +171,50 @@ internal sealed class ExecutionStore(SqliteDatabase database)
             update.Parameters.AddWithValue("$attempt", record.Attempt);
             update.Parameters.AddWithValue("$wake", record.WakeAt is { } wake ? Format(wake) : DBNull.Value);
             update.Parameters.AddWithValue("$last", record.LastEventId);
-            await update.ExecuteNonQueryAsync(cancellationToken);
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                throw new ExecutionNoLongerRunningException(record.Id);
+            }
         }
 
         await InsertEventsAsync(connection, transaction, record.Seq, events, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a RUNNING execution as ABORTED with an ExecutionAborted event; returns false when it was not running.
+    /// </summary>
+    public async Task<bool> AbortAsync(string id, string? error, string? cause, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var record = await GetAsync(connection, id, cancellationToken);
+        if (record is null || record.Status != ExecutionStatus.Running)
+        {
+            return false;
+        }
+
+        var aborted = record.NextEvent("ExecutionAborted", at, error: error, cause: cause);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE workflow_executions SET status = 'ABORTED', stop_date = $stop, error = $error, cause = $cause,
+                    current_state = NULL, state_input = NULL, wake_at = NULL, last_event_id = $last
+                WHERE seq = $seq;
+                """;
+            update.Parameters.AddWithValue("$seq", record.Seq);
+            update.Parameters.AddWithValue("$stop", Format(at));
+            update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            update.Parameters.AddWithValue("$cause", (object?)cause ?? DBNull.Value);
+            update.Parameters.AddWithValue("$last", record.LastEventId);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await InsertEventsAsync(connection, transaction, record.Seq, [aborted], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>One execution, or null.</summary>
@@ -388,3 +431,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         throw new ArgumentException("The next token is not one that this service issued.", nameof(token));
     }
 }
+
+/// <summary>The execution was stopped (aborted) while the runner was moving it; the move was not written.</summary>
+internal sealed class ExecutionNoLongerRunningException(string executionId)
+    : InvalidOperationException($"The execution '{executionId}' is no longer running.");

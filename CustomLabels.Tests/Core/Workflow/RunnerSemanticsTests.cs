@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Embedded;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Tests.Core.Workflow;
 
@@ -426,6 +428,47 @@ public sealed class RunnerSemanticsTests : IDisposable
         Assert.Equal(6, runningNow.Executions.Count);
         Assert.Equal(2, peak);
         Assert.Equal(6, handler.Calls);
+    }
+
+    [Fact]
+    public async Task StoppingAnExecutionAbortsItsRunningTaskAndRecordsExecutionAborted()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var after = new TestHandler("After", input => input);
+        var handler = new TestHandler("Slow", async (_, _, token) =>
+        {
+            inside.TrySetResult();
+            using var registration = token.Register(() => cancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, token);
+            return null;
+        });
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Call",
+              "States": {
+                "Call": { "Type": "Task", "Resource": "${SlowFunctionArn}", "Catch": [ { "ErrorEquals": ["States.ALL"], "Next": "After" } ], "Next": "After" },
+                "After": { "Type": "Task", "Resource": "${AfterFunctionArn}", "End": true }
+              }
+            }
+            """, [handler, after]);
+        var runner = host.Services.GetRequiredService<EmbeddedWorkflowService>();
+
+        var started = await host.Workflow.StartExecutionAsync("{}");
+        await inside.Task.WaitAsync(WorkflowTestHost.Patience);
+        var stopped = await runner.StopExecutionAsync(started.ExecutionId, "Operator.Stop", "asked to stop");
+        await cancelled.Task.WaitAsync(WorkflowTestHost.Patience);
+        var again = await runner.StopExecutionAsync(started.ExecutionId);
+        var done = await host.Workflow.WaitForCompletionAsync(started.ExecutionId, WorkflowTestHost.Patience);
+
+        Assert.Equal((ExecutionStatus.Aborted, "Operator.Stop", "asked to stop"), (stopped.Summary.Status, stopped.Error, stopped.Cause));
+        Assert.Equal(stopped, again);
+        Assert.Equal(ExecutionStatus.Aborted, done.Summary.Status);
+        Assert.Equal(0, after.Calls);
+        var types = await host.EventTypesAsync(started.ExecutionId);
+        Assert.Equal("ExecutionAborted", types[^1]);
+        Assert.Single(types, t => t == "ExecutionAborted");
+        await Assert.ThrowsAsync<ExecutionDoesNotExistException>(() => runner.StopExecutionAsync("no-such-execution"));
     }
 
     private static void InterlockedMax(ref int target, int value)
