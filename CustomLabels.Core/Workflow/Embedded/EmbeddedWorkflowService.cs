@@ -452,7 +452,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             var effective = state.Parameters?.Apply(input, context) ?? input;
             var effectiveText = Serialize(effective);
             var now = _time.GetUtcNow();
-            await owner._store.CommitAsync(record, [
+            await CommitAsync(record, [
                 record.NextEvent("TaskScheduled", now, state.Name, input: effectiveText),
                 record.NextEvent("TaskStarted", now, state.Name),
             ], cancellationToken);
@@ -498,7 +498,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             {
                 record.Attempt++;
                 record.WakeAt = _time.GetUtcNow() + retrier.DelayBefore(record.Attempt) * owner._options.TimeScale;
-                await owner._store.CommitAsync(record, [failed], cancellationToken);
+                await CommitAsync(record, [failed], cancellationToken);
                 await SleepUntilWakeAsync();
                 record.WakeAt = null;
                 return;
@@ -545,7 +545,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                     _ => now,
                 };
                 record.WakeAt = until;
-                await owner._store.CommitAsync(record, [], cancellationToken);
+                await CommitAsync(record, [], cancellationToken);
             }
 
             await SleepUntilWakeAsync();
@@ -587,8 +587,14 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             record.StateEnteredAt = now;
             record.Attempt = 0;
             record.WakeAt = null;
-            await owner._store.CommitAsync(record, events, cancellationToken);
-            owner._events.Publish(new PipelineEvent(PipelineEventKind.Execution, record.Id));
+            await CommitAsync(record, events, cancellationToken);
+        }
+
+        /// <summary>Writes where the execution now stands and tells live views.</summary>
+        private async Task CommitAsync(ExecutionRecord changed, IReadOnlyList<HistoryEvent> events, CancellationToken token)
+        {
+            await owner._store.CommitAsync(changed, events, token);
+            owner._events.Publish(new PipelineEvent(PipelineEventKind.Execution, changed.Id));
         }
 
         private Task FailAsync(List<HistoryEvent> events, string? error, string? cause)
