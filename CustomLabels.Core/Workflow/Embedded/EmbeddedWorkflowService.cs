@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CustomLabels.Core.Workflow.Embedded.Definition;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false };
 
     private readonly ExecutionStore _store;
-    private readonly IReadOnlyDictionary<string, ITaskHandler> _handlers;
+    private readonly IServiceProvider _services;
     private readonly WorkflowOptions _options;
     private readonly PipelineEvents _events;
     private readonly TimeProvider _time;
@@ -38,7 +39,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
 
     public EmbeddedWorkflowService(
         ExecutionStore store,
-        IEnumerable<ITaskHandler> handlers,
+        IServiceProvider services,
         IOptions<WorkflowOptions> options,
         PipelineEvents events,
         TimeProvider time,
@@ -49,17 +50,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         _events = events;
         _time = time;
         _logger = logger;
+        _services = services;
         _slots = new SemaphoreSlim(_options.MaxConcurrentExecutions, _options.MaxConcurrentExecutions);
-        var byName = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
-        foreach (var handler in handlers)
-        {
-            if (!byName.TryAdd(handler.Name, handler))
-            {
-                throw new InvalidOperationException($"Two task handlers are named '{handler.Name}'.");
-            }
-        }
-
-        _handlers = byName;
     }
 
     /// <summary>The checked definition; read from the configured file on first use.</summary>
@@ -245,7 +237,18 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             throw new WorkflowDefinitionException(path, [$"the definition is larger than {DefinitionParser.MaxDefinitionBytes / 1024} KiB"]);
         }
 
-        var definition = DefinitionParser.Parse(File.ReadAllText(path), path, _handlers);
+        // Handlers are resolved here rather than injected: a handler may itself need the workflow or the schedules
+        // (which start executions), and taking them in the constructor would make that a dependency cycle.
+        var handlers = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
+        foreach (var handler in _services.GetServices<ITaskHandler>())
+        {
+            if (!handlers.TryAdd(handler.Name, handler))
+            {
+                throw new InvalidOperationException($"Two task handlers are named '{handler.Name}'.");
+            }
+        }
+
+        var definition = DefinitionParser.Parse(File.ReadAllText(path), path, handlers);
         LogDefinitionLoaded(_logger, path, definition.States.Count);
         return definition;
     }

@@ -471,6 +471,20 @@ public sealed class RunnerSemanticsTests : IDisposable
         await Assert.ThrowsAsync<ExecutionDoesNotExistException>(() => runner.StopExecutionAsync("no-such-execution"));
     }
 
+    [Fact]
+    public async Task AHandlerMayDependOnTheWorkflowAndTheSchedules()
+    {
+        await using var host = WorkflowTestHost.Create(_data.Path, """
+            { "StartAt": "Call", "States": { "Call": { "Type": "Task", "Resource": "${DescribeSchedulesFunctionArn}", "End": true } } }
+            """, configure: services => services.AddSingleton<ITaskHandler, DescribeSchedulesHandler>());
+        await host.StartAsync();
+
+        var run = await host.RunAsync(new JsonObject());
+
+        Assert.Equal(ExecutionStatus.Succeeded, run.Summary.Status);
+        Assert.Equal("""{"schedules":2,"executions":1}""", run.Output);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
@@ -478,4 +492,16 @@ public sealed class RunnerSemanticsTests : IDisposable
         {
         }
     }
+}
+
+/// <summary>A handler that needs the schedules and the workflow, as the product's parameter handler does.</summary>
+internal sealed class DescribeSchedulesHandler(ISchedules schedules, IWorkflowService workflow) : ITaskHandler
+{
+    public string Name => "DescribeSchedules";
+
+    public async Task<JsonNode?> InvokeAsync(JsonNode? input, TaskContext context, CancellationToken cancellationToken) => new JsonObject
+    {
+        ["schedules"] = (await schedules.DescribeAsync(cancellationToken)).Count,
+        ["executions"] = (await workflow.ListExecutionsAsync(new ExecutionQuery(), cancellationToken)).Executions.Count,
+    };
 }
