@@ -19,6 +19,8 @@ namespace CustomLabels.Core.Workflow.Embedded;
 /// </summary>
 internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHostedService, IDisposable
 {
+    private const int MaxRedrives = 3;
+
     private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false };
 
     private readonly ExecutionStore _store;
@@ -32,6 +34,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Task> _drives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _aborts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _redrives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _completions = new(StringComparer.Ordinal);
     private StateMachineDefinition? _definition;
     private bool _started;
@@ -293,8 +296,18 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             {
                 while (record.Status == ExecutionStatus.Running)
                 {
+                    if (record.LastEventId >= _options.MaxHistoryEvents)
+                    {
+                        // A loop that never takes its way out ends here, as in Step Functions.
+                        var cause = $"The execution's history reached {_options.MaxHistoryEvents} events.";
+                        await EndAsync(record, ExecutionStatus.Failed, [record.NextEvent("ExecutionFailed", _time.GetUtcNow(), error: StatesErrors.Runtime, cause: cause)], null, StatesErrors.Runtime, cause, linked.Token);
+                        break;
+                    }
+
                     await step.RunAsync();
                 }
+
+                _redrives.TryRemove(id, out _);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested && !abort.IsCancellationRequested)
             {
@@ -314,7 +327,14 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LogDriveFailed(_logger, id, e);
+            // A database that stays busy, or a disk that is full for a while: try again a few times, later and later;
+            // beyond that the execution stays RUNNING where it was and resumes at the next start.
+            var tries = _redrives.AddOrUpdate(id, 1, (_, n) => n + 1);
+            LogDriveFailed(_logger, id, tries, e);
+            if (tries <= MaxRedrives)
+            {
+                _ = RedriveLaterAsync(id, TimeSpan.FromSeconds(Math.Pow(5, tries - 1)));
+            }
         }
         finally
         {
@@ -333,6 +353,19 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             {
                 completion.TrySetResult();
             }
+        }
+    }
+
+    private async Task RedriveLaterAsync(string id, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stopping.Token);
+            Drive(id);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // stopping: the next start resumes it
         }
     }
 
@@ -377,8 +410,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} ended {Status}")]
     private static partial void LogEnded(ILogger logger, string executionId, ExecutionStatus status);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} stopped on an unexpected error; it resumes at the next start")]
-    private static partial void LogDriveFailed(ILogger logger, string executionId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} stopped on an unexpected error (time {Tries}); it is resumed shortly, or at the next start")]
+    private static partial void LogDriveFailed(ILogger logger, string executionId, int tries, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId}: task {StateName} failed with {Error} (attempt {Attempt})")]
     private static partial void LogTaskFailed(ILogger logger, string executionId, string stateName, string error, int attempt);

@@ -336,6 +336,29 @@ public sealed class RunnerSemanticsTests : IDisposable
     }
 
     [Fact]
+    public async Task ALoopThatNeverTakesItsWayOutFailsAtTheHistoryLimit()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Again",
+              "States": {
+                "Again": { "Type": "Pass", "Next": "Stop?" },
+                "Stop?": { "Type": "Choice", "Choices": [ { "Variable": "$.stop", "IsPresent": true, "Next": "Done" } ], "Default": "Again" },
+                "Done": { "Type": "Succeed" }
+              }
+            }
+            """, settings: new Dictionary<string, string?> { ["CustomLabels:Workflow:MaxHistoryEvents"] = "100" });
+
+        var looping = await host.RunAsync(new JsonObject());
+        var leaving = await host.RunAsync(new JsonObject { ["stop"] = true });
+
+        Assert.Equal((ExecutionStatus.Failed, "States.Runtime"), (looping.Summary.Status, looping.Error));
+        Assert.Contains("100 events", looping.Cause, StringComparison.Ordinal);
+        Assert.InRange((await host.Workflow.GetExecutionHistoryAsync(looping.Summary.ExecutionId)).Count, 100, 102);
+        Assert.Equal(ExecutionStatus.Succeeded, leaving.Summary.Status);
+    }
+
+    [Fact]
     public async Task StartingAgainWithTheSameNameAndInputIsTheSameExecutionAndAnotherInputIsRefused()
     {
         await using var host = await WorkflowTestHost.StartAsync(_data.Path, """{ "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } }""");
