@@ -1,9 +1,11 @@
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Notifications.Embedded;
+using CustomLabels.Core.Parameters.Embedded;
 using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow.Embedded;
 using CustomLabels.Core.Workflow.Handlers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +48,8 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedParameters();
+        builder.Services.AddEmbeddedWorkflow();
         builder.Services.AddEmbeddedDetections();
         builder.Services.AddEmbeddedReview();
         builder.Services.AddEmbeddedNotifications();
