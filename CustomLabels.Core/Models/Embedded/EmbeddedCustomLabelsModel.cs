@@ -332,7 +332,11 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     internal DetectCustomLabelsResult Detect(OpenSetHead head, byte[] image, float minConfidence, int? maxResults)
     {
         using var decoded = ImagePixels.Decode(image);
-        var scores = head.Score(Extractor.ExtractForDetection(decoded));
+        return Result(head, head.Score(Extractor.ExtractForDetection(decoded)), minConfidence, maxResults);
+    }
+
+    private static DetectCustomLabelsResult Result(OpenSetHead head, float[] scores, float minConfidence, int? maxResults)
+    {
         var labels = scores.Select((s, i) => new CustomLabel(head.Labels[i], MathF.Round(head.Confidence(s), 3)))
             .Where(l => l.Confidence >= minConfidence)
             .OrderByDescending(l => l.Confidence)
