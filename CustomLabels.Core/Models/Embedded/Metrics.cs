@@ -25,7 +25,8 @@ internal static class Metrics
 
     /// <summary>
     /// Fits P(positive | score) = 1 / (1 + exp(-slope * (score - offset))) by Newton's method on the log-likelihood,
-    /// with a little L2 pull that keeps separable data finite.
+    /// with a Gaussian prior on the standardised slope. The prior keeps separable data finite: a few validation points
+    /// that happen to separate must not give a step function, whose confidence would swing on the last digit of a score.
     /// </summary>
     public static (double Slope, double Offset) FitLogistic(IReadOnlyList<(double Score, bool Positive)> points)
     {
@@ -39,7 +40,7 @@ internal static class Metrics
 
         // Fit on standardised scores: z = (score - mean) / spread; logit = a * z + b.
         double a = 1, b = 0;
-        const double pull = 1e-3;
+        const double pull = 0.5;
         for (var iteration = 0; iteration < 100; iteration++)
         {
             double ga = -pull * a, gb = 0, haa = -pull, hab = 0, hbb = -1e-9;
