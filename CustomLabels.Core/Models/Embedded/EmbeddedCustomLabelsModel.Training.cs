@@ -117,7 +117,7 @@ public sealed partial class EmbeddedCustomLabelsModel
             .GroupBy(e => e.Entry.Label, StringComparer.Ordinal)
             .SelectMany(g => g.OrderBy(e => e.Entry.ETag, StringComparer.Ordinal).Select((e, i) => new TrainingImage(labelIndex[e.Entry.Label], i % 2, e.Samples)))
             .ToList();
-        var (head, validation) = await Task.Run(() => HeadTrainer.Train(labels, images, backgrounds, _options.ColourWeights), cancellationToken);
+        var (head, validation) = await Task.Run(() => HeadTrainer.Train(labels, images, backgrounds, [_options.ColourWeight]), cancellationToken);
         HeadFile.Write(Path.Combine(versionDirectory, HeadFileName), head);
         await File.WriteAllBytesAsync(Path.Combine(versionDirectory, ValidationFile), JsonSerializer.SerializeToUtf8Bytes(validation, StateJson), cancellationToken);
         LogValidation(request.VersionName, validation.Top1Accuracy, validation.Auroc, validation.KnownAccepted, validation.UnknownRejected, validation.SimilarityWeight, validation.MarginWeight);

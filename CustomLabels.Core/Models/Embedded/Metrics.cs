@@ -25,8 +25,7 @@ internal static class Metrics
 
     /// <summary>
     /// Fits P(positive | score) = 1 / (1 + exp(-slope * (score - offset))) by Newton's method on the log-likelihood,
-    /// with a Gaussian prior on the standardised slope. The prior keeps separable data finite: a few validation points
-    /// that happen to separate must not give a step function, whose confidence would swing on the last digit of a score.
+    /// with a little L2 pull on the standardised slope that keeps separable data finite.
     /// </summary>
     public static (double Slope, double Offset) FitLogistic(IReadOnlyList<(double Score, bool Positive)> points)
     {
@@ -40,7 +39,7 @@ internal static class Metrics
 
         // Fit on standardised scores: z = (score - mean) / spread; logit = a * z + b.
         double a = 1, b = 0;
-        const double pull = 0.5;
+        const double pull = 1e-3;
         for (var iteration = 0; iteration < 100; iteration++)
         {
             double ga = -pull * a, gb = 0, haa = -pull, hab = 0, hbb = -1e-9;
