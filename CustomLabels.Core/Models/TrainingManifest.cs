@@ -146,7 +146,7 @@ public static class TrainingManifest
                 var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
                 entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, node[ETagField]?.GetValue<string>()));
             }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
             {
                 throw new InvalidDataException($"Manifest line {lineNumber} is not a Ground Truth image-classification entry: {e.Message}", e);
             }

@@ -117,7 +117,7 @@ public sealed partial class EmbeddedCustomLabelsModel
             .GroupBy(e => e.Entry.Label, StringComparer.Ordinal)
             .SelectMany(g => g.OrderBy(e => e.Entry.ETag, StringComparer.Ordinal).Select((e, i) => new TrainingImage(labelIndex[e.Entry.Label], i % 2, e.Samples)))
             .ToList();
-        var (head, validation) = await Task.Run(() => HeadTrainer.Train(labels, images, backgrounds, _options.ColourWeights), cancellationToken);
+        var (head, validation) = await Task.Run(() => HeadTrainer.Train(labels, images, backgrounds, [_options.ColourWeight]), cancellationToken);
         HeadFile.Write(Path.Combine(versionDirectory, HeadFileName), head);
         await File.WriteAllBytesAsync(Path.Combine(versionDirectory, ValidationFile), JsonSerializer.SerializeToUtf8Bytes(validation, StateJson), cancellationToken);
         LogValidation(request.VersionName, validation.Top1Accuracy, validation.Auroc, validation.KnownAccepted, validation.UnknownRejected, validation.SimilarityWeight, validation.MarginWeight);
@@ -131,8 +131,8 @@ public sealed partial class EmbeddedCustomLabelsModel
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                var image = await _store.ReadAllBytesAsync(entry.Key, cancellationToken);
-                var result = await Task.Run(() => Detect(head, image, 0, 1), cancellationToken);
+                var regions = await DetectionFeaturesAsync(entry, extractor, cancellationToken);
+                var result = Result(head, head.Score(regions), 0, 1);
                 var top = result.CustomLabels.Count > 0 ? result.CustomLabels[0] : null;
                 predictions.Add((entry.Label, top?.Name ?? string.Empty, top?.Confidence ?? 0));
             }
@@ -212,6 +212,31 @@ public sealed partial class EmbeddedCustomLabelsModel
         }
     }
 
+    /// <summary>A test image's region features, from the cache when this content was evaluated before.</summary>
+    private async Task<float[]> DetectionFeaturesAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken)
+    {
+        var recipe = $"detect-{extractor.DetectionRecipe}";
+        if (entry.ETag is { } known && _cache.TryRead(recipe, known) is { } cached)
+        {
+            return cached.Embeddings;
+        }
+
+        var bytes = await _store.ReadAllBytesAsync(entry.Key, cancellationToken);
+#pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
+        var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
+#pragma warning restore CA5351
+        var regions = await Task.Run(
+            () =>
+            {
+                using var image = ImagePixels.Decode(bytes);
+                return extractor.ExtractForDetection(image);
+            },
+            cancellationToken);
+        var rows = regions.Length / RegionFeatures.Dimension;
+        _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
+        return regions;
+    }
+
     private async Task<IReadOnlyList<ManifestEntry>> ReadManifestAsync(string key, string what, CancellationToken cancellationToken)
     {
         try
@@ -229,8 +254,9 @@ public sealed partial class EmbeddedCustomLabelsModel
     }
 
     /// <summary>
-    /// Splits a test set off deterministically: per label, the images ordered by content hash, every fifth (by
-    /// <see cref="ModelOptions.TestFraction"/>) from the first; at least one per label that has two images or more.
+    /// Splits a test set off deterministically by content hash: an image is a test image when its hash falls in the
+    /// first <see cref="ModelOptions.TestFraction"/> of the hash space, so adding images never moves old ones between
+    /// the sets. A label with two images or more keeps at least one test image and at least one training image.
     /// </summary>
     private (List<ManifestEntry> Training, List<ManifestEntry> Test) Split(IReadOnlyList<ManifestEntry> entries)
     {
@@ -238,17 +264,29 @@ public sealed partial class EmbeddedCustomLabelsModel
         var test = new List<ManifestEntry>();
         foreach (var group in entries.GroupBy(e => e.Label, StringComparer.Ordinal))
         {
-            var ordered = group.OrderBy(e => e.ETag ?? e.Key, StringComparer.Ordinal).ThenBy(e => e.Key, StringComparer.Ordinal).ToList();
-            var testCount = ordered.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(ordered.Count * _options.TestFraction));
-            var step = ordered.Count / (double)Math.Max(1, testCount);
-            var picked = Enumerable.Range(0, testCount).Select(i => (int)(i * step)).ToHashSet();
-            for (var i = 0; i < ordered.Count; i++)
+            var ordered = group.Select(e => (Entry: e, Position: HashPosition(e))).OrderBy(e => e.Position).ThenBy(e => e.Entry.Key, StringComparer.Ordinal).ToList();
+            var testCount = ordered.Count(e => e.Position < _options.TestFraction);
+            if (ordered.Count >= 2)
             {
-                (picked.Contains(i) ? test : training).Add(ordered[i]);
+                testCount = Math.Clamp(testCount, 1, ordered.Count - 1);
             }
+            else
+            {
+                testCount = 0;
+            }
+
+            test.AddRange(ordered.Take(testCount).Select(e => e.Entry));
+            training.AddRange(ordered.Skip(testCount).Select(e => e.Entry));
         }
 
         return (training, test);
+    }
+
+    /// <summary>Where an image's content hash falls in [0, 1).</summary>
+    private static double HashPosition(ManifestEntry entry)
+    {
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(entry.ETag ?? entry.Key));
+        return BitConverter.ToUInt32(hash, 0) / (double)uint.MaxValue;
     }
 
     private static void CheckLabels(string[] labels, IReadOnlyList<ManifestEntry> training, List<string>? skipped = null)

@@ -31,6 +31,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     private ResNet18Backbone? _backbone;
     private FeatureExtractor? _extractor;
     private int _loaded;
+    private int _disposed;
 
     /// <summary>Creates the model over the configured data directory.</summary>
     public EmbeddedCustomLabelsModel(
@@ -148,6 +149,11 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None);
         lock (_backboneLock)
         {
@@ -332,7 +338,11 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     internal DetectCustomLabelsResult Detect(OpenSetHead head, byte[] image, float minConfidence, int? maxResults)
     {
         using var decoded = ImagePixels.Decode(image);
-        var scores = head.Score(Extractor.ExtractForDetection(decoded));
+        return Result(head, head.Score(Extractor.ExtractForDetection(decoded)), minConfidence, maxResults);
+    }
+
+    private static DetectCustomLabelsResult Result(OpenSetHead head, float[] scores, float minConfidence, int? maxResults)
+    {
         var labels = scores.Select((s, i) => new CustomLabel(head.Labels[i], MathF.Round(head.Confidence(s), 3)))
             .Where(l => l.Confidence >= minConfidence)
             .OrderByDescending(l => l.Confidence)
@@ -340,8 +350,12 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
         return new DetectCustomLabelsResult([.. maxResults is { } max ? labels.Take(max) : labels]);
     }
 
-    private static async Task<DetectCustomLabelsResult> DetectQueuedAsync(InferencePool pool, DetectCustomLabelsRequest request, CancellationToken cancellationToken) =>
-        await pool.DetectAsync(request.Image.ToArray(), cancellationToken).WaitAsync(cancellationToken);
+    private static async Task<DetectCustomLabelsResult> DetectQueuedAsync(InferencePool pool, DetectCustomLabelsRequest request, CancellationToken cancellationToken)
+    {
+        var all = await pool.DetectAsync(request.Image.ToArray(), cancellationToken).WaitAsync(cancellationToken);
+        var labels = all.CustomLabels.Where(l => l.Confidence >= (request.MinConfidence ?? 0));
+        return new DetectCustomLabelsResult([.. request.MaxResults is { } max ? labels.Take(max) : labels]);
+    }
 
     private async Task BringUpAsync(VersionSlot slot, int units, CancellationToken cancellationToken)
     {

@@ -54,6 +54,9 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
     /// <summary>The key that names this recipe in the embedding cache.</summary>
     public string CacheRecipe => $"{RecipeVersion}-v{options.TrainingVariants}-val{options.ValidationVariants}";
 
+    /// <summary>The key that names detection's region features in the cache (they depend on the views only).</summary>
+    public string DetectionRecipe => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{RecipeVersion}-g{options.TileGrid}-f{options.TileFraction:0.###}");
+
     /// <summary>Backbone calls one detection makes.</summary>
     public int DetectionCalls => 1 + (options.TileGrid * options.TileGrid);
 

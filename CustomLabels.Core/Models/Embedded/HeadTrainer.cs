@@ -27,12 +27,10 @@ internal static class HeadTrainer
 
     private const int Folds = 2;
     private const int MaxReferencesPerLabel = 384;
+    private const int MaxValidationImagesPerLabel = 12;
     private const double Lambda = 1.0;
 
     private static readonly (float Similarity, float Margin)[] ScoringChoices = [(1, 0), (1, 0.25f), (1, 0.5f), (1, 1), (0, 1)];
-
-    /// <summary>Receives a line per scoring choice tried on validation, for measuring.</summary>
-    internal static Action<string>? Trace { get; set; }
 
     public static (OpenSetHead Head, ValidationReport Report) Train(
         string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, IReadOnlyList<float> colourWeights)
@@ -79,7 +77,8 @@ internal static class HeadTrainer
         var unknown = new List<Candidates>();
         for (var f = 0; f < Folds; f++)
         {
-            var held = images.Where(i => i.Fold == f).ToList();
+            // Validation needs a fair sample per label, not every image; large sets keep training time in check.
+            var held = images.Where(i => i.Fold == f).GroupBy(i => i.LabelIndex).SelectMany(g => g.Take(MaxValidationImagesPerLabel)).ToList();
             if (held.Count == 0)
             {
                 continue;
@@ -121,7 +120,6 @@ internal static class HeadTrainer
             var knownTop = known.Select(k => k.Top(similarity, margin)).ToList();
             var unknownTop = unknown.Select(u => u.Top(similarity, margin).Score).ToList();
             var auroc = Metrics.Auroc([.. knownTop.Select(k => (double)k.Score)], [.. unknownTop.Select(s => (double)s)]);
-            Trace?.Invoke($"validation colour {colourWeight} similarity {similarity} margin {margin}: AUROC {auroc:0.0000}");
             if (best is null || auroc > best.Auroc + 1e-9)
             {
                 best = new ValidationReport(0, auroc, 0, 0, similarity, margin, colourWeight);

@@ -25,7 +25,7 @@ internal static class Metrics
 
     /// <summary>
     /// Fits P(positive | score) = 1 / (1 + exp(-slope * (score - offset))) by Newton's method on the log-likelihood,
-    /// with a little L2 pull that keeps separable data finite.
+    /// with a little L2 pull on the standardised slope that keeps separable data finite.
     /// </summary>
     public static (double Slope, double Offset) FitLogistic(IReadOnlyList<(double Score, bool Positive)> points)
     {

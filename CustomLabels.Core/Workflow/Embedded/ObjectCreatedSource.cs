@@ -13,7 +13,7 @@ namespace CustomLabels.Core.Workflow.Embedded;
 /// <c>images_for_detection/</c> and each <c>output.json</c> under <c>a2i-human-loop-data/</c>, whichever way it
 /// arrived: written through the store (its ObjectCreated event), dropped into the bucket folder by hand (a folder
 /// watcher, after the file has stopped changing), or missed by both (a scan at start and at an interval, because
-/// watchers drop events). The execution's name is derived from the key and ETag, and the execution row is the
+/// watchers drop events). Empty files are passed over as copies not yet begun. The execution's name is derived from the key and ETag, and the execution row is the
 /// durable record: the same object never starts two executions, across restarts too.
 /// </summary>
 internal sealed partial class ObjectCreatedSource(
@@ -29,6 +29,7 @@ internal sealed partial class ObjectCreatedSource(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unsettled = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _started = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TaskCompletionSource> _scanWaiters = new();
+    private FileSystemWatcher? _watcher;
 
     /// <summary>Whether objects under this key start executions.</summary>
     public static bool IsWatched(string key) =>
@@ -47,23 +48,51 @@ internal sealed partial class ObjectCreatedSource(
         return done.Task.WaitAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Listens to the store and the folder before the host's start returns (the loops that act on what they hear run
+    /// in the background), so that an object written just after the start is heard.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         store.ObjectCreated += OnObjectCreated;
-        using var watcher = new FileSystemWatcher(store.BucketDirectory)
+        _watcher = new FileSystemWatcher(store.BucketDirectory)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        watcher.Created += OnFileEvent;
-        watcher.Changed += OnFileEvent;
-        watcher.Renamed += OnFileEvent;
-        watcher.Error += OnWatcherError;
-        watcher.EnableRaisingEvents = true;
+        _watcher.Created += OnFileEvent;
+        _watcher.Changed += OnFileEvent;
+        _watcher.Renamed += OnFileEvent;
+        _watcher.Error += OnWatcherError;
+        _watcher.EnableRaisingEvents = true;
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        store.ObjectCreated -= OnObjectCreated;
+        if (_watcher is not null)
+        {
+            _watcher.EnableRaisingEvents = false;
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         try
         {
-            // After the watcher is on, so that nothing created during the first scan falls between the two.
+            // The watcher is on already, so nothing created during the first scan falls between the two.
             await Task.WhenAll(
                 ScanLoopAsync(stoppingToken),
                 CreatedLoopAsync(stoppingToken),
@@ -72,11 +101,6 @@ internal sealed partial class ObjectCreatedSource(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping
-        }
-        finally
-        {
-            watcher.EnableRaisingEvents = false;
-            store.ObjectCreated -= OnObjectCreated;
         }
     }
 
@@ -133,7 +157,9 @@ internal sealed partial class ObjectCreatedSource(
                     }
 
                     _unsettled.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, seen));
-                    if (await HeadAsync(key, cancellationToken) is { } info)
+
+                    // An empty file is a copy that has not begun writing yet; its content raises another event.
+                    if (await HeadAsync(key, cancellationToken) is { Size: > 0 } info)
                     {
                         await StartGuardedAsync(info, cancellationToken);
                     }
@@ -165,7 +191,7 @@ internal sealed partial class ObjectCreatedSource(
                 {
                     await foreach (var info in store.ListAllAsync(prefix, cancellationToken))
                     {
-                        if (!IsWatched(info.Key) || _unsettled.ContainsKey(info.Key))
+                        if (!IsWatched(info.Key) || _unsettled.ContainsKey(info.Key) || info.Size == 0)
                         {
                             continue;
                         }

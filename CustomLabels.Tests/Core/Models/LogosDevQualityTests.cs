@@ -14,9 +14,7 @@ public sealed class LogosDevFixture : IAsyncLifetime
     public const string Version = "logos-dev-1";
     public const float Threshold = 70;
 
-    public ModelTestEnvironment Environment { get; } = new(new ModelOptions { ColourWeights = [0f, 0.25f, 0.4f, 0.55f] });
-
-    public static List<string> TraceLines { get; } = [];
+    public ModelTestEnvironment Environment { get; } = new();
 
     public ProjectVersion Trained { get; private set; } = null!;
 
@@ -30,7 +28,6 @@ public sealed class LogosDevFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        HeadTrainer.Trace = l => { lock (TraceLines) { TraceLines.Add(l); } };
         await Environment.UploadLabelFoldersAsync(Path.Combine(ModelTestEnvironment.LogosDev, "train"));
         await Environment.UploadLabelFoldersAsync(Path.Combine(ModelTestEnvironment.LogosDev, "test"), "test-sets/logos-dev/");
         var testManifest = "manifests/logos-dev-test.manifest";
@@ -120,11 +117,6 @@ public sealed class LogosDevQualityTests(LogosDevFixture fixture, ITestOutputHel
         if (File.Exists(validation))
         {
             output.WriteLine("validation (training images only): " + File.ReadAllText(validation).ReplaceLineEndings(" "));
-        }
-
-        foreach (var line in LogosDevFixture.TraceLines)
-        {
-            output.WriteLine(line);
         }
 
         foreach (var (truth, result) in fixture.Known.Where(k => TopLabel(k.Result) != k.Truth || TopConfidence(k.Result) < LogosDevFixture.Threshold))

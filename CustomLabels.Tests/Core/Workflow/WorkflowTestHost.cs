@@ -34,7 +34,12 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
     public PipelineEvents Events => Services.GetRequiredService<PipelineEvents>();
 
     /// <summary>Builds the host without starting it.</summary>
-    public static WorkflowTestHost Create(string dataDirectory, string definitionJson, IEnumerable<ITaskHandler>? handlers = null, IDictionary<string, string?>? settings = null)
+    public static WorkflowTestHost Create(
+        string dataDirectory,
+        string definitionJson,
+        IEnumerable<ITaskHandler>? handlers = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
     {
         var definitionPath = Path.Combine(dataDirectory, "statemachine.asl.json");
         Directory.CreateDirectory(dataDirectory);
@@ -45,7 +50,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
         {
             ["CustomLabels:DataDirectory"] = dataDirectory,
             ["CustomLabels:Workflow:DefinitionPath"] = definitionPath,
-            ["CustomLabels:Workflow:ObjectSettleMilliseconds"] = "100",
+            ["CustomLabels:Workflow:ObjectSettleMilliseconds"] = "250",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -65,6 +70,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
             builder.Services.AddSingleton(handler);
         }
 
+        configure?.Invoke(builder.Services);
         builder.Services.AddEmbeddedParameters();
         builder.Services.AddEmbeddedWorkflow();
         return new WorkflowTestHost(builder.Build());
