@@ -9,12 +9,7 @@ namespace CustomLabels.Core.Workflow;
 /// </summary>
 public interface IWorkflowService
 {
-    /// <summary>
-    /// Starts an execution with an event as its input (JSON). Names are unique: when an execution named
-    /// <paramref name="name"/> exists (running or ended), this returns it and starts nothing, as Step Functions does
-    /// for a repeated start. That is how an object's one execution is shared by its starters
-    /// (<see cref="WorkflowEvents.ObjectCreatedExecutionName"/>).
-    /// </summary>
+    /// <summary>Starts an execution with an event as its input (JSON).</summary>
     Task<ExecutionSummary> StartExecutionAsync(string inputJson, string? name = null, CancellationToken cancellationToken = default);
 
     /// <summary>Executions, newest first, filtered and paged.</summary>

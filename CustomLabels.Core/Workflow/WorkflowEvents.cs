@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Storage;
 
@@ -73,19 +71,6 @@ public static class WorkflowEvents
             ["object"] = new JsonObject { ["key"] = info.Key, ["size"] = info.Size, ["etag"] = info.ETag },
         },
     };
-
-    /// <summary>
-    /// The name of the one execution that an object's creation starts: the same for the same object (key and ETag).
-    /// Whoever starts it first (the bucket's event source, or the API that stored the object and waits for its
-    /// result) starts it with this name; the other's start finds it (see <see cref="IWorkflowService.StartExecutionAsync"/>),
-    /// so each object has exactly one execution.
-    /// </summary>
-    public static string ObjectCreatedExecutionName(ObjectInfo info)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{info.Key}\n{info.ETag}"));
-        return $"object-{Convert.ToHexStringLower(hash)[..40]}";
-    }
 
     /// <summary>Which branch an input takes.</summary>
     public static string BranchOf(JsonNode? input)

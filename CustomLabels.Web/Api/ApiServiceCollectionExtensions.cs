@@ -9,9 +9,11 @@ using CustomLabels.Web.Api.Parameters;
 using CustomLabels.Web.Api.Problems;
 using CustomLabels.Web.Api.ProjectVersions;
 using CustomLabels.Web.Api.TrainingImages;
+using CustomLabels.Web.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace CustomLabels.Web.Api;
 
@@ -53,7 +55,21 @@ public static class ApiServiceCollectionExtensions
             };
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            // Every endpoint takes an API key (or the dashboard's sign-in cookie).
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[AuthenticationSetup.ApiKeyScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = AuthenticationSetup.ApiKeyHeader,
+                Description = "An API key, created by an operator with POST /api/keys.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(AuthenticationSetup.ApiKeyScheme, document)] = [] }];
+            return Task.CompletedTask;
+        }));
         services.AddSingleton<TrainingImageUploader>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         return builder;

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Embedded;
 using CustomLabels.Web.Api.Problems;
 using CustomLabels.Web.Authentication;
 using Microsoft.AspNetCore.Mvc;
@@ -47,6 +48,7 @@ internal static class DetectEndpoints
         [FromServices] IWorkflowService workflow,
         [FromServices] ICustomLabelsModel model,
         [FromServices] IOptions<ApiOptions> options,
+        [FromServices] IOptions<WorkflowOptions> workflowOptions,
         CancellationToken cancellationToken)
     {
         var form = await UploadForm.ReadAsync(context.Request, cancellationToken);
@@ -89,8 +91,8 @@ internal static class DetectEndpoints
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{SafeFileName(file.FileName, image.Format)}";
         var stored = await store.PutBytesAsync(key, bytes, metadata, cancellationToken);
 
-        var input = WorkflowEvents.ObjectCreated(EmbeddedBucket.Name, stored).ToJsonString();
-        var execution = await workflow.StartExecutionAsync(input, WorkflowEvents.ObjectCreatedExecutionName(stored), cancellationToken);
+        var input = WorkflowEvents.ObjectCreated(workflowOptions.Value.BucketName, stored).ToJsonString();
+        var execution = await workflow.StartExecutionAsync(input, ExecutionNames.ForObject(stored.Key, stored.ETag), cancellationToken);
 
         ExecutionDetail detail;
         try
@@ -111,7 +113,7 @@ internal static class DetectEndpoints
             throw FailedRun(detail, key);
         }
 
-        return DetectionResult.From(detail, key, (float?)minConfidence, (int?)maxResults);
+        return DetectionResult.From(detail, key);
     }
 
     private static ApiProblemException FailedRun(ExecutionDetail detail, string key)
@@ -119,11 +121,10 @@ internal static class DetectEndpoints
         var error = detail.Error ?? string.Empty;
         var (status, title) = error switch
         {
-            _ when error.Contains("NotRunning", StringComparison.OrdinalIgnoreCase)
-                || error.Contains("NoRunningModel", StringComparison.OrdinalIgnoreCase)
-                || error.Contains("ResourceNotReady", StringComparison.OrdinalIgnoreCase) => (StatusCodes.Status503ServiceUnavailable, "No running model"),
-            _ when error.Contains("InvalidImage", StringComparison.OrdinalIgnoreCase) => (StatusCodes.Status415UnsupportedMediaType, "Not an image"),
-            _ when error.Contains("TooLarge", StringComparison.OrdinalIgnoreCase) => (StatusCodes.Status413PayloadTooLarge, "Image too large"),
+            WorkflowErrors.NoRunningModel => (StatusCodes.Status503ServiceUnavailable, "No running model"),
+            WorkflowErrors.InvalidImage => (StatusCodes.Status415UnsupportedMediaType, "Not an image"),
+            WorkflowErrors.ImageTooLarge => (StatusCodes.Status413PayloadTooLarge, "Image too large"),
+            WorkflowErrors.InvalidInput => (StatusCodes.Status400BadRequest, "The request is not valid"),
             _ => (StatusCodes.Status500InternalServerError, "Detection failed"),
         };
         return new ApiProblemException(
@@ -173,59 +174,20 @@ public sealed record DetectedLabel(
     [property: JsonPropertyName("Name")] string Name,
     [property: JsonPropertyName("Confidence")] float Confidence);
 
-/// <summary>The embedded bucket's name in the events it raises.</summary>
-internal static class EmbeddedBucket
-{
-    public const string Name = "customlabels";
-}
-
-/// <summary>Reads a detection run's result from its output.</summary>
+/// <summary>Reads a detection run's result from its output (the definition's DetectionResult state).</summary>
 internal static class DetectionResult
 {
-    public static DetectResponse From(ExecutionDetail detail, string key, float? minConfidence, int? maxResults)
+    public static DetectResponse From(ExecutionDetail detail, string key)
     {
-        var output = string.IsNullOrEmpty(detail.Output) ? null : JsonNode.Parse(detail.Output);
-        var labels = (Find(output, "CustomLabels", depth: 0) as JsonArray ?? [])
+        var output = string.IsNullOrEmpty(detail.Output) ? null : JsonNode.Parse(detail.Output) as JsonObject;
+        var labels = (output?["CustomLabels"] as JsonArray ?? [])
             .OfType<JsonObject>()
             .Select(l => new DetectedLabel(
                 (string?)l["Name"] ?? string.Empty,
                 l["Confidence"] is JsonValue c && c.TryGetValue<float>(out var confidence) ? confidence : 0f))
-            .Where(l => minConfidence is null || l.Confidence >= minConfidence)
-            .OrderByDescending(l => l.Confidence)
-            .Take(maxResults ?? int.MaxValue)
             .ToList();
-        return new DetectResponse(
-            labels,
-            detail.Summary.ExecutionId,
-            Find(output, "HumanLoopName", depth: 0) is JsonValue loop && loop.TryGetValue<string>(out var name) ? name : null,
-            key,
-            Find(output, "VersionName", depth: 0) is JsonValue version && version.TryGetValue<string>(out var v) ? v : null);
+        return new DetectResponse(labels, detail.Summary.ExecutionId, Text(output?["HumanLoopName"]), key, Text(output?["VersionName"]));
     }
 
-    // The run's output holds the detection under a member the definition names; look a few levels down for it.
-    private static JsonNode? Find(JsonNode? node, string name, int depth)
-    {
-        if (node is not JsonObject obj || depth > 3)
-        {
-            return null;
-        }
-
-        foreach (var (member, value) in obj)
-        {
-            if (string.Equals(member, name, StringComparison.OrdinalIgnoreCase) && value is not null)
-            {
-                return value;
-            }
-        }
-
-        foreach (var (_, value) in obj)
-        {
-            if (Find(value, name, depth + 1) is { } found)
-            {
-                return found;
-            }
-        }
-
-        return null;
-    }
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
