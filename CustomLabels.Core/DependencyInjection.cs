@@ -1,5 +1,7 @@
+using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Detections.Embedded;
+using CustomLabels.Core.Models.Embedded;
 using CustomLabels.Core.Notifications.Embedded;
 using CustomLabels.Core.Parameters.Embedded;
 using CustomLabels.Core.Review.Embedded;
@@ -48,8 +50,10 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedModel();
         builder.Services.AddEmbeddedParameters();
         builder.Services.AddEmbeddedWorkflow();
+        builder.Services.AddEmbeddedAccounts();
         builder.Services.AddEmbeddedDetections();
         builder.Services.AddEmbeddedReview();
         builder.Services.AddEmbeddedNotifications();

@@ -1,15 +1,4 @@
-using CustomLabels.Core;
-using CustomLabels.Web.Components;
+using CustomLabels.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddCustomLabelsCore();
-builder.AddDashboard();
-builder.Services.AddHealthChecks();
-
-var app = builder.Build();
-app.MapHealthChecks("/health");
-app.MapDashboard();
-app.Run();
-
-/// <summary>The web host's entry point, visible to tests and benchmarks that start it.</summary>
-public partial class Program;
+await using var app = CustomLabelsWebApp.Create(args);
+await app.RunAsync();

@@ -20,7 +20,6 @@ internal static class DashboardExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
-        builder.Services.AddAuthorization();
         builder.Services.AddDashboardPageServices();
         return builder;
     }
@@ -38,7 +37,6 @@ internal static class DashboardExtensions
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.UseAntiforgery();
         // Named after this assembly, so that a host started from another entry point (a test) finds the dashboard's assets.
         var manifest = Path.Combine(AppContext.BaseDirectory, $"{typeof(App).Assembly.GetName().Name}.staticwebassets.endpoints.json");
         app.MapStaticAssets(File.Exists(manifest) ? manifest : null);
