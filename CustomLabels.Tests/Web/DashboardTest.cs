@@ -66,7 +66,8 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
 
     async Task IAsyncLifetime.DisposeAsync()
     {
-        await DisposeComponentsAsync();
+        // MudBlazor's services dispose only asynchronously, so the context is disposed here, before xunit's Dispose.
+        await DisposeAsync();
         await _core.StopAsync();
         _core.Dispose();
         Temp.Dispose();
