@@ -10,13 +10,13 @@ public sealed class ReviewQueuePageTests : DashboardTest
 {
     private IHumanReview Review => Core.GetRequiredService<IHumanReview>();
 
-    private async Task<HumanLoop> StartLoopAsync(string name, HumanLoopReason reason = HumanLoopReason.LowConfidence)
+    private async Task<HumanLoop> StartLoopAsync(string name, HumanLoopReason reason = HumanLoopReason.LowConfidence, int image = 1)
     {
         var key = $"images_for_detection/{name}.jpg";
-        var image = await PutSampleImageAsync(key, "godot", 1);
+        var stored = await PutSampleImageAsync(key, "godot", image);
         return await Review.StartHumanLoopAsync(new StartHumanLoopRequest(
             name,
-            new HumanLoopInput(key, [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"]) { ImageETag = image.ETag }));
+            new HumanLoopInput(key, [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"]) { ImageETag = stored.ETag }));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class ReviewQueuePageTests : DashboardTest
     public async Task NIsNoneOfTheAboveAndANewLabelCanBeTyped()
     {
         await StartLoopAsync("loop-c");
-        await StartLoopAsync("loop-d");
+        await StartLoopAsync("loop-d", image: 2);
         var page = Render<ReviewQueuePage>();
         page.WaitForAssertion(() => page.Find("[data-review-keys]"));
 
