@@ -2,6 +2,9 @@ using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using System.Text.Json.Nodes;
+using CustomLabels.Core.Workflow.Embedded;
+using CustomLabels.Web.Api.Detection;
+using Microsoft.Extensions.Options;
 
 namespace CustomLabels.Web.Components.Pages.Detection;
 
@@ -18,7 +21,7 @@ public sealed record DetectionOutcome(
 /// A consumer's detection from the dashboard, by the one path every detection takes: the image is stored under
 /// <c>images_for_detection/</c> and the detection run that it starts is awaited.
 /// </summary>
-public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workflow, ICustomLabelsModel model)
+public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workflow, ICustomLabelsModel model, IOptions<WorkflowOptions> workflowOptions)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -36,8 +39,13 @@ public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workf
 
         var safeName = new string([.. Path.GetFileName(fileName).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]).Trim('.', '_', '-');
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{(safeName.Length is > 0 and <= 100 ? safeName : $"image.{info.Format.ToLowerInvariant()}")}";
-        var stored = await store.PutBytesAsync(key, image, new Dictionary<string, string> { ["requested-by"] = requestedBy }, cancellationToken);
-        var run = await workflow.StartExecutionAsync(WorkflowEvents.ObjectCreated("customlabels", stored).ToJsonString(), cancellationToken: cancellationToken);
+        var stored = await store.PutBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
+
+        // Named for the object, so the bucket's own event shares this one execution instead of starting another.
+        var run = await workflow.StartExecutionAsync(
+            WorkflowEvents.ObjectCreated(workflowOptions.Value.BucketName, stored).ToJsonString(),
+            ExecutionNames.ForObject(stored.Key, stored.ETag),
+            cancellationToken);
         var detail = await workflow.WaitForCompletionAsync(run.ExecutionId, Timeout, cancellationToken);
         var output = string.IsNullOrEmpty(detail.Output) ? null : JsonNode.Parse(detail.Output);
         var labels = (Find(output, "CustomLabels") as JsonArray ?? [])
