@@ -18,6 +18,13 @@ internal static class DashboardExtensions
 
     public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
     {
+        if (builder is WebApplicationBuilder web)
+        {
+            // Run from build output (dotnet run, tests), the framework's and MudBlazor's files are found through the
+            // static web assets manifest; published, they sit in wwwroot and this finds no manifest and does nothing.
+            web.WebHost.UseStaticWebAssets();
+        }
+
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddDashboardPageServices();
@@ -39,7 +46,8 @@ internal static class DashboardExtensions
     {
         // Named after this assembly, so that a host started from another entry point (a test) finds the dashboard's assets.
         var manifest = Path.Combine(AppContext.BaseDirectory, $"{typeof(App).Assembly.GetName().Name}.staticwebassets.endpoints.json");
-        app.MapStaticAssets(File.Exists(manifest) ? manifest : null);
+        // Styles and scripts are public: the sign-in page needs them before anyone has signed in.
+        app.MapStaticAssets(File.Exists(manifest) ? manifest : null).AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapGet(ImagePath, GetImageAsync).RequireAuthorization();
         return app;

@@ -25,6 +25,8 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime,
     {
         ["CustomLabels:InitialOperator:UserName"] = OperatorName,
         ["CustomLabels:InitialOperator:Password"] = OperatorPassword,
+        // The dashboard's assets are found by the web project's name, as when it runs on its own.
+        ["applicationName"] = typeof(CustomLabels.Web.CustomLabelsWebApp).Assembly.GetName().Name!,
         // Polls and waits of the workflow pass in a twentieth of their time.
         ["CustomLabels:Workflow:TimeScale"] = "0.05",
     });
@@ -92,7 +94,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime,
 
         // 4. The operator sees the image in the training set and the review in the run history.
         await trainingImages.GotoAsync("hexchat");
-        await Assertions.Expect(operatorPage.GetByRole(AriaRole.Heading, new() { Name = "hexchat" })).ToBeVisibleAsync();
+        await Assertions.Expect(operatorPage.GetByRole(AriaRole.Heading, new() { Name = "hexchat", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(operatorPage.Locator("img[alt$='img_03.jpg']")).ToHaveCountAsync(1);
         var runs = new RunsPage(operatorPage);
         await runs.GotoAsync("review");
@@ -101,7 +103,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime,
         // 5. A consumer cannot open the parameters page.
         var response = await consumerPage.GotoAsync("/parameters");
         Assert.Equal(403, response!.Status);
-        await Assertions.Expect(consumerPage.GetByRole(AriaRole.Heading, new() { Name = "Parameters" })).ToHaveCountAsync(0);
+        await Assertions.Expect(consumerPage.GetByRole(AriaRole.Heading, new() { Name = "Parameters", Exact = true })).ToHaveCountAsync(0);
     }
 
     public async Task DisposeAsync()

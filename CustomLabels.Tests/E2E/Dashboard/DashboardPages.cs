@@ -3,6 +3,14 @@ using Microsoft.Playwright;
 
 namespace CustomLabels.Tests.E2E.Dashboard;
 
+/// <summary>What every dashboard page object shares.</summary>
+public static class Dashboard
+{
+    /// <summary>Waits until the page is connected to the server and handles events.</summary>
+    public static Task InteractiveAsync(IPage page) =>
+        Assertions.Expect(page.Locator("[data-dashboard-interactive]")).ToBeAttachedAsync(new() { Timeout = (float)BrowserFixture.StepTimeout.TotalMilliseconds });
+}
+
 /// <summary>The sign-in page.</summary>
 public sealed class SignInPage(IPage page)
 {
@@ -13,7 +21,7 @@ public sealed class SignInPage(IPage page)
         await page.GetByLabel("Password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/sign-in", StringComparison.Ordinal));
-        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true })).ToBeVisibleAsync();
     }
 }
 
@@ -23,7 +31,8 @@ public sealed partial class TrainingImagesPage(IPage page)
     public async Task GotoAsync(string? label = null)
     {
         await page.GotoAsync(label is null ? "/training-images" : $"/training-images?label={Uri.EscapeDataString(label)}");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Training images" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Training images", Exact = true })).ToBeVisibleAsync();
+        await Dashboard.InteractiveAsync(page);
     }
 
     /// <summary>Uploads files (a zip of label folders) and waits for the summary; returns how many were added.</summary>
@@ -50,7 +59,8 @@ public sealed class ModelVersionsPage(IPage page)
     public async Task GotoAsync()
     {
         await page.GotoAsync("/model-versions");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Model versions" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Model versions", Exact = true })).ToBeVisibleAsync();
+        await Dashboard.InteractiveAsync(page);
     }
 
     public async Task TrainNowAsync()
@@ -70,7 +80,8 @@ public sealed class DetectionPage(IPage page)
     public async Task GotoAsync()
     {
         await page.GotoAsync("/detect");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Detection" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Detection", Exact = true })).ToBeVisibleAsync();
+        await Dashboard.InteractiveAsync(page);
     }
 
     /// <summary>Sends an image and waits for its result.</summary>
@@ -89,7 +100,8 @@ public sealed class ReviewQueuePage(IPage page)
     public async Task GotoAsync()
     {
         await page.GotoAsync("/review");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Review queue" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Review queue", Exact = true })).ToBeVisibleAsync();
+        await Dashboard.InteractiveAsync(page);
     }
 
     public async Task AnswerWithNewLabelAsync(string label)
@@ -107,7 +119,8 @@ public sealed class RunsPage(IPage page)
     public async Task GotoAsync(string branch)
     {
         await page.GotoAsync($"/runs?branch={branch}");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Runs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Runs", Exact = true })).ToBeVisibleAsync();
+        await Dashboard.InteractiveAsync(page);
     }
 
     public ILocator Rows(string status) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = status });
