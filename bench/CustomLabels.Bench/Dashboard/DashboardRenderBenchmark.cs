@@ -68,6 +68,7 @@ internal sealed class DashboardRenderBenchmark : IBenchmark
             builder.AddCustomLabelsCore();
             builder.Services.AddDashboardPageServices();
             builder.Services.AddScoped<NavigationManager, PageRenderer.FixedNavigationManager>();
+            builder.Services.AddScoped<Microsoft.JSInterop.IJSRuntime, PageRenderer.PrerenderJSRuntime>();
             var host = builder.Build();
             await host.StartAsync(cancellationToken);
             return new CoreHost(host);

@@ -41,6 +41,16 @@ internal static class PageRenderer
         return (html, times[times.Count / 2]);
     }
 
+    /// <summary>The JS runtime of a prerender: there is no browser yet, so a call is a mistake.</summary>
+    internal sealed class PrerenderJSRuntime : Microsoft.JSInterop.IJSRuntime
+    {
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, object?[]? args) =>
+            throw new InvalidOperationException($"JavaScript ({identifier}) cannot be called while prerendering.");
+
+        public ValueTask<TValue> InvokeAsync<TValue>(string identifier, CancellationToken cancellationToken, object?[]? args) =>
+            InvokeAsync<TValue>(identifier, args);
+    }
+
     /// <summary>A navigation manager that stands at one URL, as the request's would.</summary>
     internal sealed class FixedNavigationManager : NavigationManager
     {
