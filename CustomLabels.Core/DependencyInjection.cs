@@ -1,3 +1,4 @@
+using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
@@ -46,7 +47,6 @@ public static class DependencyInjection
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
     {
-        throw new NotSupportedException(
-            $"The {Backend.Aws} backend is not available in this build; set {CustomLabelsOptions.SectionName}:Backend to {Backend.Embedded}.");
+        builder.Services.AddAwsAdapters();
     }
 }
