@@ -6,4 +6,15 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build CustomLabels.slnx -c Release
-dotnet test CustomLabels.slnx -c Release --no-build --logger "console;verbosity=normal"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test CustomLabels.slnx -c Release --no-build --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run, summed over the test assemblies.
+awk '/^ +Passed: +[0-9]+ *$/ { p += $2 }
+     /^ +Failed: +[0-9]+ *$/ { f += $2 }
+     /^ +Skipped: +[0-9]+ *$/ { s += $2 }
+     END { printf "%d passed, %d failed", p, f; if (s) printf ", %d skipped", s; printf "\n" }' "$log"
+exit "$status"
