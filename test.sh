@@ -5,6 +5,12 @@ cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# awscli (botocore models) and the pinned npm tools: s3rver, dynalite, cfn-lint, asl-validator.
+.ci/install-test-tools.sh
+
+# The deployment: the CloudFormation template and the one state machine definition.
+.ci/validate-infra.sh
+
 dotnet build CustomLabels.slnx -c Release
 
 log=$(mktemp)

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Validates infra/: the CloudFormation template with cfn-lint and the state machine with asl-validator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.ci/tools/node_modules/.bin
+
+"$bin/cfn-lint" validate infra/customlabels.yaml
+if [ -f infra/statemachine.asl.json ]; then
+  "$bin/asl-validator" --json-path infra/statemachine.asl.json
+fi
