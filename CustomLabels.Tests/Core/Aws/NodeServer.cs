@@ -16,7 +16,8 @@ public sealed class NodeServer : IDisposable
     {
         var modules = FindToolModules(kind);
         var script = Path.Combine(AppContext.BaseDirectory, "Core", "Aws", "node-host.js");
-        _process = Process.Start(new ProcessStartInfo("node", [script, kind, modules, _data.Path, bucket ?? string.Empty])
+        // s3rver's continuation tokens use DES, which OpenSSL 3 keeps in its legacy provider.
+        _process = Process.Start(new ProcessStartInfo("node", ["--openssl-legacy-provider", script, kind, modules, _data.Path, bucket ?? string.Empty])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

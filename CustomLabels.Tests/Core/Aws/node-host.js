@@ -7,6 +7,9 @@ const load = (name) => require(path.join(modules, name));
 
 async function main() {
   if (kind === 's3rver') {
+    // S3 decodes x-amz-copy-source fully (the AWS SDKs send "bucket%2Fkey"); s3rver 3.7.1 reads it with
+    // decodeURI, its only use of that function, which leaves %2F. Decode it as S3 does.
+    globalThis.decodeURI = decodeURIComponent;
     const S3rver = load('s3rver');
     const server = new S3rver({
       address: '127.0.0.1', port: 0, silent: true, directory: dataDir,
