@@ -19,6 +19,7 @@ using CustomLabels.Core.Storage.Aws;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Aws;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -40,8 +41,9 @@ internal static class AwsServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<AwsOptions>, AwsOptionsValidator>();
         services.AddHttpClient(HttpClientName);
 
-        // The SDK's default chain: environment, profile, SSO, web identity, container and instance credentials.
-        services.AddSingleton<AWSCredentials>(_ => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(clientConfig: null));
+        // The SDK's default chain: environment, profile, SSO, web identity, container and instance credentials,
+        // unless the host registered credentials of its own first.
+        services.TryAddSingleton<AWSCredentials>(_ => new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(clientConfig: null));
 
         services.AddSingleton<IAmazonS3>(sp => CreateS3(sp.GetRequiredService<AWSCredentials>(), Options(sp)));
         services.AddSingleton<IAmazonSimpleSystemsManagement>(sp =>
