@@ -6,10 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! dpkg -s awscli >/dev/null 2>&1; then
+missing=()
+dpkg -s awscli >/dev/null 2>&1 || missing+=(awscli)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq awscli >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 tools=.ci/tools

@@ -1,7 +1,13 @@
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Detections.Embedded;
+using CustomLabels.Core.Notifications.Embedded;
+using CustomLabels.Core.Parameters.Embedded;
+using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow.Embedded;
+using CustomLabels.Core.Workflow.Handlers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -43,6 +49,12 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedParameters();
+        builder.Services.AddEmbeddedWorkflow();
+        builder.Services.AddEmbeddedDetections();
+        builder.Services.AddEmbeddedReview();
+        builder.Services.AddEmbeddedNotifications();
+        builder.Services.AddWorkflowTaskHandlers();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)

@@ -128,7 +128,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
         var (items, next) = await table.QueryPartitionAsync(
             Partition,
-            ascending: false,
+            ascending: query.OldestFirst,
             afterSortKey: string.IsNullOrEmpty(query.NextToken) ? null : query.NextToken,
             lowerBoundExclusive: query.AfterSequence is { } after ? DynamoDbTable.SortableSequence(after) : null,
             take,
@@ -180,7 +180,8 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
                  {
                      ("versionName", record.VersionName), ("label", record.Label), ("humanLoopName", record.HumanLoopName),
                      ("humanLabel", record.HumanLabel), ("copiedKey", record.CopiedKey), ("requestedBy", record.RequestedBy),
-                     ("executionId", record.ExecutionId),
+                     ("executionId", record.ExecutionId), ("imageETag", record.ImageETag),
+                     ("reviewedAt", record.ReviewedAt?.ToString("O", CultureInfo.InvariantCulture)),
                  })
         {
             if (value is not null)
@@ -208,5 +209,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         RequestedBy = Text(item, "requestedBy"),
         ExecutionId = Text(item, "executionId"),
         Sequence = (long)NumberOf(item, "sequence"),
+        ImageETag = Text(item, "imageETag"),
+        ReviewedAt = Text(item, "reviewedAt") is { } reviewed ? DateTimeOffset.Parse(reviewed, CultureInfo.InvariantCulture) : null,
     };
 }

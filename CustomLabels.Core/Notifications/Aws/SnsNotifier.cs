@@ -10,6 +10,7 @@ namespace CustomLabels.Core.Notifications.Aws;
 /// (partition <c>notification</c>, by ordinal) and then published to the SNS topic (<see cref="AwsOptions.TopicArn"/>)
 /// with a <c>topic</c> message attribute (Operator or Consumer) that subscriptions can filter on. The Lambda
 /// functions publish through the same class, so the dashboard's feed shows what the pipeline said in the cloud.
+/// A message with a deduplication id is stored and sent once (a marker item <c>notified#&lt;id&gt;</c>).
 /// </summary>
 public sealed class SnsNotifier : INotifier
 {
@@ -37,6 +38,12 @@ public sealed class SnsNotifier : INotifier
     public async Task PublishAsync(Notification notification, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(notification);
+        if (notification.DeduplicationId is { } deduplicationId
+            && !await _table.PutIfAbsentAsync(DynamoDbTable.Key($"notified#{deduplicationId}", Partition), cancellationToken))
+        {
+            return; // published before, by a step that has run again
+        }
+
         var sequence = await _table.NextSequenceAsync(Partition, cancellationToken);
         var item = DynamoDbTable.Key(Partition, DynamoDbTable.SortableSequence(sequence));
         item["id"] = new AttributeValue { N = sequence.ToString(CultureInfo.InvariantCulture) };

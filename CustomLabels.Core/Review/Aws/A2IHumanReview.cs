@@ -13,16 +13,11 @@ namespace CustomLabels.Core.Review.Aws;
 /// Human review in AWS: Amazon A2I loops of the pipeline's flow definition. The workforce answers in its labeling
 /// portal, and A2I writes each answer to <c>a2i-human-loop-data/</c>, where the review branch picks it up; so
 /// <see cref="AnswerHumanLoopAsync"/> is refused here. A2I does not return a loop's input, so each loop's input
-/// content is also kept in the pipeline's table, under <c>humanloop#&lt;name&gt;</c> / <c>input</c>.
+/// content is also kept in the pipeline's table, under <c>humanloop#&lt;name&gt;</c> / <c>input</c>, and each image's
+/// loop in progress under <c>openloop#&lt;ETag or key&gt;</c> / <c>loop</c>, so one image has at most one open loop.
 /// </summary>
 public sealed partial class A2IHumanReview : IHumanReview
 {
-    /// <summary>The category a reviewer picks when no label fits.</summary>
-    public const string NoneOfTheAbove = "None of the above";
-
-    /// <summary>The answer's element name in the human task UI (crowd-image-classifier named after itself).</summary>
-    public const string ClassifierElement = "crowd-image-classifier";
-
     private readonly AwsJsonClient _client;
     private readonly DynamoDbTable _table;
     private readonly IObjectStore _store;
@@ -55,7 +50,8 @@ public sealed partial class A2IHumanReview : IHumanReview
             return existing;
         }
 
-        var content = InputContentOf(request.Input, $"s3://{_options.BucketName}/{request.Input.ImageKey}");
+        await ClaimImageAsync(request.HumanLoopName, request.Input, cancellationToken);
+        var content = HumanLoopOutput.InputContentOf(request.Input, $"s3://{_options.BucketName}/{request.Input.ImageKey}");
         var item = DynamoDbTable.Key(InputPartition(request.HumanLoopName), "input");
         item["inputContent"] = new AttributeValue { S = content.ToJsonString() };
         await _table.PutIfAbsentAsync(item, cancellationToken);
@@ -91,6 +87,20 @@ public sealed partial class A2IHumanReview : IHumanReview
     }
 
     /// <inheritdoc />
+    public async Task<HumanLoop?> FindOpenHumanLoopAsync(string imageKey, string? imageETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imageKey);
+        var index = await _table.GetAsync(OpenLoopPartition(imageKey, imageETag), "loop", cancellationToken);
+        if (index is null || !index.TryGetValue("name", out var name))
+        {
+            return null;
+        }
+
+        var loop = await DescribeHumanLoopAsync(name.S, cancellationToken);
+        return loop is { Status: HumanLoopStatus.InProgress } ? loop : null;
+    }
+
+    /// <inheritdoc />
     public async Task<HumanLoop?> DescribeHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(humanLoopName);
@@ -111,12 +121,15 @@ public sealed partial class A2IHumanReview : IHumanReview
         loop = loop with { OutputKey = outputKey };
         if (loop.Status == HumanLoopStatus.Completed && outputKey is not null && await _store.HeadAsync(outputKey, cancellationToken) is not null)
         {
-            var (label, worker, at) = ParseAnswer(await _store.ReadAllBytesAsync(outputKey, cancellationToken));
+            var output = HumanLoopOutput.Parse(await _store.ReadAllBytesAsync(outputKey, cancellationToken));
             loop = loop with
             {
-                Answer = label is null ? HumanLoopAnswer.None : HumanLoopAnswer.ForLabel(label),
-                AnsweredBy = worker,
-                AnsweredAt = at,
+                Answer = output.Label is null ? HumanLoopAnswer.None : HumanLoopAnswer.ForLabel(output.Label),
+                AnsweredBy = output.WorkerId,
+                AnsweredAt = output.SubmissionTime is { } text
+                             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                    ? at
+                    : null,
             };
         }
 
@@ -193,22 +206,7 @@ public sealed partial class A2IHumanReview : IHumanReview
             + (string.IsNullOrEmpty(_options.LabelingPortalUrl) ? " (its address is the stack output LabelingPortalUrl)" : $" at {_options.LabelingPortalUrl}")
             + "; A2I then writes the answer to the bucket and the review branch takes it from there.");
 
-    /// <summary>The input content a loop is started with (what the human task UI shows).</summary>
-    public static JsonObject InputContentOf(HumanLoopInput input, string taskObject)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new JsonObject
-        {
-            ["taskObject"] = taskObject,
-            ["imageKey"] = input.ImageKey,
-            ["reason"] = input.Reason.ToString(),
-            ["requestId"] = input.RequestId,
-            ["detectedLabels"] = new JsonArray([.. input.Labels.Select(l => new JsonObject { ["Name"] = l.Name, ["Confidence"] = l.Confidence })]),
-            ["labels"] = new JsonArray([.. input.KnownLabels.Append(NoneOfTheAbove).Select(l => JsonValue.Create(l))]),
-        };
-    }
-
-    /// <summary>Reads back what <see cref="InputContentOf"/> wrote.</summary>
+    /// <summary>Reads back what <see cref="HumanLoopOutput.InputContentOf"/> wrote.</summary>
     public static HumanLoopInput InputOf(JsonObject? content)
     {
         if (content is null)
@@ -219,13 +217,16 @@ public sealed partial class A2IHumanReview : IHumanReview
         var labels = (content["detectedLabels"]?.AsArray() ?? []).OfType<JsonObject>()
             .Select(l => new CustomLabel(AwsJson.Text(l["Name"]) ?? string.Empty, l["Confidence"]?.GetValue<float>() ?? 0))
             .ToList();
-        var known = (content["labels"]?.AsArray() ?? []).Select(AwsJson.Text).OfType<string>().Where(l => l != NoneOfTheAbove).ToList();
+        var known = (content["labels"]?.AsArray() ?? []).Select(AwsJson.Text).OfType<string>().Where(l => l != HumanLoopOutput.NoneOfTheAbove).ToList();
         return new HumanLoopInput(
             AwsJson.Text(content["imageKey"]) ?? string.Empty,
             labels,
             Enum.TryParse<HumanLoopReason>(AwsJson.Text(content["reason"]), out var reason) ? reason : HumanLoopReason.LowConfidence,
             AwsJson.Text(content["requestId"]),
-            known);
+            known)
+        {
+            ImageETag = AwsJson.Text(content["imageETag"]),
+        };
     }
 
     /// <summary>The key of <c>s3://&lt;bucket&gt;/&lt;key&gt;</c> in the pipeline's bucket, or null.</summary>
@@ -233,18 +234,6 @@ public sealed partial class A2IHumanReview : IHumanReview
     {
         var prefix = $"s3://{_options.BucketName}/";
         return s3Uri is not null && s3Uri.StartsWith(prefix, StringComparison.Ordinal) ? s3Uri[prefix.Length..] : null;
-    }
-
-    private static (string? Label, string? Worker, DateTimeOffset? At) ParseAnswer(byte[] output)
-    {
-        var answer = (JsonNode.Parse(output)?["humanAnswers"] as JsonArray)?.FirstOrDefault();
-        var label = AwsJson.Text(answer?["answerContent"]?[ClassifierElement]?["label"]);
-        var at = AwsJson.Text(answer?["submissionTime"]) is { } text
-                 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-            ? parsed
-            : (DateTimeOffset?)null;
-        return (label is null || string.Equals(label, NoneOfTheAbove, StringComparison.OrdinalIgnoreCase) ? null : label,
-            AwsJson.Text(answer?["workerId"]), at);
     }
 
     private static HumanLoopStatus ParseStatus(string? status) =>
@@ -258,6 +247,32 @@ public sealed partial class A2IHumanReview : IHumanReview
     }
 
     private static string InputPartition(string humanLoopName) => $"humanloop#{humanLoopName}";
+
+    private static string OpenLoopPartition(string imageKey, string? imageETag) =>
+        imageETag is null ? $"openloop#key#{imageKey}" : $"openloop#etag#{imageETag}";
+
+    /// <summary>Records this loop as the image's open one, unless another loop in progress holds the image.</summary>
+    private async Task ClaimImageAsync(string humanLoopName, HumanLoopInput input, CancellationToken cancellationToken)
+    {
+        var partition = OpenLoopPartition(input.ImageKey, input.ImageETag);
+        var item = DynamoDbTable.Key(partition, "loop");
+        item["name"] = new AttributeValue { S = humanLoopName };
+        if (await _table.PutIfAbsentAsync(item, cancellationToken))
+        {
+            return;
+        }
+
+        var holder = (await _table.GetAsync(partition, "loop", cancellationToken))?["name"].S;
+        if (holder is not null && holder != humanLoopName
+            && await DescribeHumanLoopAsync(holder, cancellationToken) is { Status: HumanLoopStatus.InProgress })
+        {
+            throw new HumanLoopConflictException(
+                $"The image '{ObjectKey.Printable(input.ImageKey)}' already has the human loop '{holder}' in progress.");
+        }
+
+        // The previous holder has ended: this loop takes the image over.
+        await _table.Client.PutItemAsync(new PutItemRequest { TableName = _table.TableName, Item = item }, cancellationToken);
+    }
 
     private HumanLoop Read(JsonObject item, JsonObject? content) => new()
     {

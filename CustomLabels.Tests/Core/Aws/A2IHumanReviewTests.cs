@@ -57,7 +57,7 @@ public sealed class A2IHumanReviewTests(BotocoreChecker botocore, DynaliteFixtur
         await botocore.AssertMatchesModelAsync("sagemaker-a2i-runtime", "StartHumanLoop", _server.Requests[1]);
         var content = JsonNode.Parse(JsonNode.Parse(_server.Requests[1].Body)!["HumanLoopInput"]!["InputContent"]!.GetValue<string>())!;
         Assert.Equal($"s3://{AwsTest.Bucket}/images_for_detection/a.jpg", content["taskObject"]!.GetValue<string>());
-        Assert.Equal(["cat", "dog", A2IHumanReview.NoneOfTheAbove], content["labels"]!.AsArray().Select(l => l!.GetValue<string>()));
+        Assert.Equal(["cat", "dog", HumanLoopOutput.NoneOfTheAbove], content["labels"]!.AsArray().Select(l => l!.GetValue<string>()));
         Assert.NotNull(described);
         Assert.Equal("images_for_detection/a.jpg", described.Input.ImageKey);
         Assert.Equal(["cat", "dog"], described.Input.KnownLabels);
@@ -66,11 +66,31 @@ public sealed class A2IHumanReviewTests(BotocoreChecker botocore, DynaliteFixtur
     }
 
     [Fact]
+    public async Task AnImageHasOneOpenLoopAndAnotherLoopForItIsAConflict()
+    {
+        var input = new HumanLoopInput("images_for_detection/a.jpg", [], HumanLoopReason.LowConfidence, "req-0001", ["cat"]) { ImageETag = "e1" };
+        _server.Respond(404, """{"message":"not found"}""", ("x-amzn-ErrorType", "ResourceNotFoundException"));
+        _server.Respond(200, """{"HumanLoopArn":"arn:aws:sagemaker:us-east-1:123456789012:human-loop/req-0001-low"}""");
+        await _review.StartHumanLoopAsync(new StartHumanLoopRequest(LoopName, input));
+        _server.Respond(200, DescribeAnswer("InProgress", null));
+        _server.Respond(404, """{"message":"not found"}""", ("x-amzn-ErrorType", "ResourceNotFoundException"));
+        _server.Respond(200, DescribeAnswer("InProgress", null));
+
+        var open = await _review.FindOpenHumanLoopAsync("images_for_detection/copy-of-a.jpg", "e1");
+        await Assert.ThrowsAsync<HumanLoopConflictException>(() =>
+            _review.StartHumanLoopAsync(new StartHumanLoopRequest("req-0002-low", input with { RequestId = "req-0002" })));
+
+        Assert.Equal(LoopName, open?.HumanLoopName);
+        Assert.Equal(4, _server.Requests.Count(r => r.Method == "GET"));
+        Assert.Single(_server.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
     public async Task ACompletedLoopCarriesTheAnswerFromItsOutputInTheBucket()
     {
         var outputKey = $"a2i-human-loop-data/customlabels-review/2026/11/29/10/05/00/{LoopName}/output.json";
         await _store.PutBytesAsync(outputKey, System.Text.Encoding.UTF8.GetBytes($$$"""
-            {"flowDefinitionArn":"{{{AwsTest.FlowDefinitionArn}}}","humanLoopName":"{{{LoopName}}}","inputContent":{},
+            {"flowDefinitionArn":"{{{AwsTest.FlowDefinitionArn}}}","humanLoopName":"{{{LoopName}}}","inputContent":{"imageKey":"images_for_detection/a.jpg"},
              "humanAnswers":[{"answerContent":{"crowd-image-classifier":{"label":"dog"}},"submissionTime":"2026-11-29T10:05:00.000Z","workerId":"w-17"}]}
             """));
         _server.Respond(200, DescribeAnswer("Completed", $"s3://{AwsTest.Bucket}/{outputKey}"));

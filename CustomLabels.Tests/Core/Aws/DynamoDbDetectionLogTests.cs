@@ -57,17 +57,19 @@ public sealed class DynamoDbDetectionLogTests(DynaliteFixture dynalite) : IAsync
         var page2 = await _log.QueryAsync(new DetectionQuery(NextToken: page1.NextToken, MaxResults: 2));
         var dogs = await _log.QueryAsync(new DetectionQuery(Search: "dog"));
         var since = await _log.QueryAsync(new DetectionQuery(AfterSequence: 3));
+        var oldest = await _log.QueryAsync(new DetectionQuery(MaxResults: 2, OldestFirst: true));
 
         Assert.Equal(["q5", "q4"], page1.Items.Select(d => d.RequestId));
         Assert.Equal(["q3", "q2"], page2.Items.Select(d => d.RequestId));
         Assert.Equal(["q4", "q2"], dogs.Items.Select(d => d.RequestId));
         Assert.Equal(["q5", "q4"], since.Items.Select(d => d.RequestId));
+        Assert.Equal(["q1", "q2"], oldest.Items.Select(d => d.RequestId));
     }
 
     [Fact]
     public async Task LoopAndReviewAreRecordedOnTheDetectionAndAReviewOnlyOnce()
     {
-        await _log.RecordDetectionAsync(Record("h1", "images_for_detection/h.jpg", "cat", 30));
+        await _log.RecordDetectionAsync(Record("h1", "images_for_detection/h.jpg", "cat", 30) with { ImageETag = "etag-h1" });
         await _log.RecordHumanLoopAsync("h1", "h1-loop");
         await _log.RecordReviewAsync("h1-loop", "dog", "images_labeled_by_folder/dog/h1-loop-x-h.jpg");
         await _log.RecordReviewAsync("h1-loop", "bird", "images_labeled_by_folder/bird/other.jpg");
@@ -77,6 +79,8 @@ public sealed class DynamoDbDetectionLogTests(DynaliteFixture dynalite) : IAsync
         Assert.Equal("h1-loop", record!.HumanLoopName);
         Assert.Equal("dog", record.HumanLabel);
         Assert.Equal("images_labeled_by_folder/dog/h1-loop-x-h.jpg", record.CopiedKey);
+        Assert.NotNull(record.ReviewedAt);
+        Assert.Equal("etag-h1", record.ImageETag);
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _log.RecordHumanLoopAsync("unknown", "loop"));
     }
 
@@ -93,7 +97,8 @@ public sealed class DynamoDbDetectionLogTests(DynaliteFixture dynalite) : IAsync
             new PipelineEvents());
 
         await notifier.PublishAsync(new Notification(NotificationTopic.Operator, "Training started", "v3", DateTimeOffset.UtcNow));
-        await notifier.PublishAsync(new Notification(NotificationTopic.Consumer, "Detected cat", "91%", DateTimeOffset.UtcNow, ExecutionId: "e1"));
+        await notifier.PublishAsync(new Notification(NotificationTopic.Consumer, "Detected cat", "91%", DateTimeOffset.UtcNow, ExecutionId: "e1") { DeduplicationId = "e1/Notify" });
+        await notifier.PublishAsync(new Notification(NotificationTopic.Consumer, "Detected cat", "91%", DateTimeOffset.UtcNow, ExecutionId: "e1") { DeduplicationId = "e1/Notify" });
 
         var all = await notifier.QueryAsync(new NotificationQuery());
         var operators = await notifier.QueryAsync(new NotificationQuery(Topic: NotificationTopic.Operator));
