@@ -60,5 +60,6 @@ public static class DependencyInjection
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
     {
         builder.Services.AddAwsAdapters();
+        builder.Services.AddWorkflowTaskHandlers();
     }
 }

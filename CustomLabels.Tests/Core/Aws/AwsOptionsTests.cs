@@ -37,6 +37,9 @@ public sealed class AwsOptionsTests
         Assert.IsType<StepFunctionsWorkflowService>(host.Services.GetRequiredService<IWorkflowService>());
         Assert.NotNull(host.Services.GetRequiredService<ICustomLabelsModel>());
         Assert.IsType<ParameterSchedules>(host.Services.GetRequiredService<ISchedules>());
+        var handlers = host.Services.GetServices<ITaskHandler>().Select(h => h.Name).ToList();
+        Assert.Contains("DetectCustomLabels", handlers);
+        Assert.Contains("CreateHumanLoop", handlers);
         await host.StopAsync();
     }
 
