@@ -51,6 +51,17 @@ public sealed class AwsOptions
     [Url(ErrorMessage = "CustomLabels:Aws:LabelingPortalUrl must be an absolute URL.")]
     public string? LabelingPortalUrl { get; set; }
 
+    /// <summary>
+    /// The EventBridge rule of the training schedule. Set in the Lambda functions (the parameter branch re-arms the
+    /// rule there); when empty, as in the dashboard, re-arming is left to the cloud. Default: none.
+    /// </summary>
+    [RegularExpression(@"^[\.\-_A-Za-z0-9]{1,64}$", ErrorMessage = "CustomLabels:Aws:TrainingScheduleRuleName must be an EventBridge rule name.")]
+    public string? TrainingScheduleRuleName { get; set; }
+
+    /// <summary>The EventBridge rule of the sampling schedule; see <see cref="TrainingScheduleRuleName"/>. Default: none.</summary>
+    [RegularExpression(@"^[\.\-_A-Za-z0-9]{1,64}$", ErrorMessage = "CustomLabels:Aws:SamplingScheduleRuleName must be an EventBridge rule name.")]
+    public string? SamplingScheduleRuleName { get; set; }
+
     /// <summary>Endpoint overrides, for tests against local servers. Default: the public endpoints of <see cref="Region"/>.</summary>
     public AwsServiceUrls ServiceUrls { get; set; } = new();
 
@@ -82,11 +93,14 @@ public sealed class AwsServiceUrls
     /// <summary>SNS. Default: none.</summary>
     public string? Sns { get; set; }
 
+    /// <summary>EventBridge. Default: none.</summary>
+    public string? EventBridge { get; set; }
+
     /// <summary>Every override with its name, for validation.</summary>
     internal IEnumerable<(string Name, string? Url)> All() =>
     [
         (nameof(S3), S3), (nameof(Ssm), Ssm), (nameof(DynamoDb), DynamoDb), (nameof(Rekognition), Rekognition),
-        (nameof(StepFunctions), StepFunctions), (nameof(A2IRuntime), A2IRuntime), (nameof(Sns), Sns),
+        (nameof(StepFunctions), StepFunctions), (nameof(A2IRuntime), A2IRuntime), (nameof(Sns), Sns), (nameof(EventBridge), EventBridge),
     ];
 }
 

@@ -37,6 +37,9 @@ public sealed record AwsService(
     /// <summary>The Amazon Augmented AI runtime.</summary>
     public static AwsService A2IRuntime { get; } = new("a2i-runtime.sagemaker", "sagemaker", AwsProtocol.RestJson);
 
+    /// <summary>Amazon EventBridge (the schedule rules).</summary>
+    public static AwsService EventBridge { get; } = new("events", "events", AwsProtocol.Json, "AWSEvents", "1.1");
+
     /// <summary>Amazon SNS.</summary>
     public static AwsService Sns { get; } = new("sns", "sns", AwsProtocol.Query, ApiVersion: "2010-03-31");
 

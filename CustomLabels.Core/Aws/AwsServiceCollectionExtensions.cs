@@ -56,6 +56,7 @@ internal static class AwsServiceCollectionExtensions
         AddJsonClient(services, AwsService.StepFunctions, o => o.ServiceUrls.StepFunctions);
         AddJsonClient(services, AwsService.A2IRuntime, o => o.ServiceUrls.A2IRuntime);
         AddJsonClient(services, AwsService.Sns, o => o.ServiceUrls.Sns);
+        AddJsonClient(services, AwsService.EventBridge, o => o.ServiceUrls.EventBridge);
 
         services.AddSingleton<IObjectStore, S3ObjectStore>();
         services.AddSingleton<IParameterStore, SsmParameterStore>();
@@ -75,7 +76,10 @@ internal static class AwsServiceCollectionExtensions
             sp.GetRequiredService<DynamoDbTable>(),
             sp.GetRequiredService<IOptions<AwsOptions>>(),
             sp.GetRequiredService<PipelineEvents>()));
-        services.AddSingleton<ISchedules, ParameterSchedules>();
+        services.AddSingleton<ISchedules>(sp => new ParameterSchedules(
+            sp.GetRequiredService<IParameterStore>(),
+            sp.GetRequiredKeyedService<AwsJsonClient>(AwsService.EventBridge),
+            sp.GetRequiredService<IOptions<AwsOptions>>()));
         return services;
     }
 
