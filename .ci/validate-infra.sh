@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.ci/tools/node_modules/.bin
 
-"$bin/cfn-lint" validate infra/customlabels.yaml
+node .ci/cfn-lint.js infra/customlabels.yaml infra/cfn-lint-spec-additions.json
 "$bin/asl-validator" --json-path infra/statemachine.asl.json
