@@ -59,6 +59,11 @@ echo "Building the Lambda package..."
 dotnet publish "$root/infra/CustomLabels.Lambda/CustomLabels.Lambda.csproj" \
   -c Release -r linux-x64 --self-contained true -o "$work/publish" -p:TreatWarningsAsErrors=true >/dev/null
 chmod +x "$work/publish/bootstrap"
+unzipped_mb="$(du -sm "$work/publish" | cut -f1)"
+if [ "$unzipped_mb" -ge 250 ]; then
+  echo "The Lambda package is ${unzipped_mb} MB unzipped; Lambda takes at most 250 MB." >&2
+  exit 1
+fi
 (cd "$work/publish" && zip -qr -X "$work/lambda.zip" .)
 
 # Content-addressed keys: CloudFormation updates the functions and the state machine only when a key changes.
