@@ -1,6 +1,7 @@
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Detections.Embedded;
+using CustomLabels.Core.Models.Embedded;
 using CustomLabels.Core.Notifications.Embedded;
 using CustomLabels.Core.Parameters.Embedded;
 using CustomLabels.Core.Review.Embedded;
@@ -49,6 +50,7 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        builder.Services.AddEmbeddedModel();
         builder.Services.AddEmbeddedParameters();
         builder.Services.AddEmbeddedWorkflow();
         builder.Services.AddEmbeddedDetections();

@@ -15,3 +15,11 @@ public sealed class ExecutionDoesNotExistException(string executionId)
     /// <summary>The id asked for.</summary>
     public string ExecutionId { get; } = executionId;
 }
+
+/// <summary>The workflow definition is not valid; the message names each state at fault. The process refuses to start.</summary>
+public sealed class WorkflowDefinitionException(string source, IReadOnlyList<string> problems)
+    : Exception($"The workflow definition '{source}' is not valid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => " - " + p))}")
+{
+    /// <summary>Each problem, naming its state.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -4,10 +4,13 @@ using CustomLabels.Core.Detections;
 using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Notifications;
 using CustomLabels.Core.Notifications.Embedded;
+using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Parameters.Embedded;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,6 +40,8 @@ public sealed class PipelineParts : IDisposable
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<FileObjectStore>();
         services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
+        services.AddEmbeddedParameters();
+        services.AddSingleton<SystemStateStore>();
         services.AddEmbeddedDetections();
         services.AddEmbeddedReview();
         services.AddEmbeddedNotifications();
@@ -57,6 +62,10 @@ public sealed class PipelineParts : IDisposable
     public IHumanReview Review => _services.GetRequiredService<IHumanReview>();
 
     public INotifier Notifier => _services.GetRequiredService<INotifier>();
+
+    public IParameterStore Parameters => _services.GetRequiredService<IParameterStore>();
+
+    public SystemStateStore SystemState => _services.GetRequiredService<SystemStateStore>();
 
     public PipelineEvents Events => _services.GetRequiredService<PipelineEvents>();
 

@@ -41,7 +41,7 @@ internal sealed class ParameterChangeOutbox(SqliteDatabase database) : IDisposab
     public async Task RemoveAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await SqliteParameterStore.ExecuteAsync(connection, null, "DELETE FROM parameter_change_outbox WHERE id = $id;", cancellationToken, ("$id", id));
+        await connection.ExecuteAsync(null, "DELETE FROM parameter_change_outbox WHERE id = $id;", cancellationToken, ("$id", id));
     }
 
     /// <inheritdoc />

@@ -1,4 +1,3 @@
-using System.Globalization;
 using CustomLabels.Core.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -87,14 +86,14 @@ internal sealed partial class SqliteParameterStore(
 
         var now = time.GetUtcNow();
         var updated = new ParameterValue(name, normalized, (current?.Version ?? 0) + 1, now);
-        await ExecuteAsync(connection, transaction, """
+        await connection.ExecuteAsync(transaction, """
             INSERT INTO parameters (name, value, version, last_modified) VALUES ($name, $value, $version, $at)
             ON CONFLICT (name) DO UPDATE SET value = excluded.value, version = excluded.version, last_modified = excluded.last_modified;
             INSERT INTO parameter_history (name, version, old_value, new_value, changed_by, changed_at)
             VALUES ($name, $version, $old, $value, $by, $at);
             INSERT INTO parameter_change_outbox (name, version) VALUES ($name, $version);
             """, cancellationToken,
-            ("$name", name), ("$value", normalized), ("$version", updated.Version), ("$at", Format(now)),
+            ("$name", name), ("$value", normalized), ("$version", updated.Version), ("$at", SqliteValues.Time(now)),
             ("$old", current?.Value ?? definition.DefaultValue), ("$by", changedBy.Trim()));
         await transaction.CommitAsync(cancellationToken);
 
@@ -120,8 +119,8 @@ internal sealed partial class SqliteParameterStore(
         while (await reader.ReadAsync(cancellationToken))
         {
             changes.Add(new ParameterChange(
-                reader.GetString(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetString(3), reader.GetString(4), Parse(reader.GetString(5))));
+                reader.GetString(0), reader.GetInt64(1), reader.TextOrNull(2),
+                reader.GetString(3), reader.GetString(4), SqliteValues.ParseTime(reader.GetString(5))));
         }
 
         return changes;
@@ -140,26 +139,7 @@ internal sealed partial class SqliteParameterStore(
     }
 
     private static ParameterValue Read(SqliteDataReader reader) =>
-        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), Parse(reader.GetString(3)));
-
-    internal static async Task ExecuteAsync(
-        SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (parameterName, parameterValue) in parameters)
-        {
-            command.Parameters.AddWithValue(parameterName, parameterValue);
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+        new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), SqliteValues.ParseTime(reader.GetString(3)));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Parameter {Name} changed to version {Version} by {ChangedBy}")]
     private static partial void LogChanged(ILogger logger, string name, long version, string changedBy);

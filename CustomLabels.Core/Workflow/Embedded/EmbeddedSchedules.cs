@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.Channels;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Parameters;
@@ -171,7 +170,7 @@ internal sealed partial class EmbeddedSchedules(
         {
             rows[reader.GetString(0)] = new Row(
                 reader.GetString(0), reader.GetInt64(1) != 0, TimeSpan.FromMilliseconds(reader.GetInt64(2)),
-                reader.IsDBNull(3) ? null : Parse(reader.GetString(3)), reader.IsDBNull(4) ? null : Parse(reader.GetString(4)));
+                reader.IsDBNull(3) ? null : SqliteValues.ParseTime(reader.GetString(3)), reader.IsDBNull(4) ? null : SqliteValues.ParseTime(reader.GetString(4)));
         }
 
         return rows;
@@ -191,18 +190,13 @@ internal sealed partial class EmbeddedSchedules(
         command.Parameters.AddWithValue("$name", row.Name);
         command.Parameters.AddWithValue("$enabled", row.Enabled ? 1 : 0);
         command.Parameters.AddWithValue("$period", (long)row.Period.TotalMilliseconds);
-        command.Parameters.AddWithValue("$next", row.NextRun is { } next ? Format(next) : DBNull.Value);
-        command.Parameters.AddWithValue("$last", row.LastRun is { } last ? Format(last) : DBNull.Value);
-        command.Parameters.AddWithValue("$expected", onlyIfNextRun is { } expected ? Format(expected) : DBNull.Value);
+        command.Parameters.AddWithValue("$next", row.NextRun is { } next ? SqliteValues.Time(next) : DBNull.Value);
+        command.Parameters.AddWithValue("$last", row.LastRun is { } last ? SqliteValues.Time(last) : DBNull.Value);
+        command.Parameters.AddWithValue("$expected", onlyIfNextRun is { } expected ? SqliteValues.Time(expected) : DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schedule {Name} armed: enabled {Enabled}, every {Period}")]
     private static partial void LogArmed(ILogger logger, string name, bool enabled, TimeSpan period);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CustomLabels.Core.Workflow.Embedded.Definition;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,10 +19,12 @@ namespace CustomLabels.Core.Workflow.Embedded;
 /// </summary>
 internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHostedService, IDisposable
 {
+    private const int MaxRedrives = 3;
+
     private static readonly JsonSerializerOptions CompactJson = new() { WriteIndented = false };
 
     private readonly ExecutionStore _store;
-    private readonly IReadOnlyDictionary<string, ITaskHandler> _handlers;
+    private readonly IServiceProvider _services;
     private readonly WorkflowOptions _options;
     private readonly PipelineEvents _events;
     private readonly TimeProvider _time;
@@ -30,6 +33,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Task> _drives = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _aborts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _redrives = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _completions = new(StringComparer.Ordinal);
     private StateMachineDefinition? _definition;
     private bool _started;
@@ -37,7 +42,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
 
     public EmbeddedWorkflowService(
         ExecutionStore store,
-        IEnumerable<ITaskHandler> handlers,
+        IServiceProvider services,
         IOptions<WorkflowOptions> options,
         PipelineEvents events,
         TimeProvider time,
@@ -48,17 +53,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         _events = events;
         _time = time;
         _logger = logger;
+        _services = services;
         _slots = new SemaphoreSlim(_options.MaxConcurrentExecutions, _options.MaxConcurrentExecutions);
-        var byName = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
-        foreach (var handler in handlers)
-        {
-            if (!byName.TryAdd(handler.Name, handler))
-            {
-                throw new InvalidOperationException($"Two task handlers are named '{handler.Name}'.");
-            }
-        }
-
-        _handlers = byName;
     }
 
     /// <summary>The checked definition; read from the configured file on first use.</summary>
@@ -207,6 +203,30 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         return record.ToDetail();
     }
 
+    /// <summary>
+    /// Stops a RUNNING execution (Step Functions' StopExecution): it ends ABORTED with an ExecutionAborted event, and a
+    /// task it is running is cancelled. An execution that has already ended is described as it is.
+    /// </summary>
+    /// <exception cref="ExecutionDoesNotExistException">No execution has this id.</exception>
+    public async Task<ExecutionDetail> StopExecutionAsync(string executionId, string? error = null, string? cause = null, CancellationToken cancellationToken = default)
+    {
+        if (await _store.AbortAsync(executionId, error, cause, _time.GetUtcNow(), cancellationToken))
+        {
+            if (_aborts.TryGetValue(executionId, out var abort))
+            {
+                await abort.CancelAsync();
+            }
+
+            _events.Publish(new PipelineEvent(PipelineEventKind.Execution, executionId));
+            if (_completions.TryRemove(executionId, out var completion))
+            {
+                completion.TrySetResult();
+            }
+        }
+
+        return (await _store.GetAsync(executionId, cancellationToken))?.ToDetail() ?? throw new ExecutionDoesNotExistException(executionId);
+    }
+
     private StateMachineDefinition Load()
     {
         var path = _options.DefinitionFullPath;
@@ -220,7 +240,18 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             throw new WorkflowDefinitionException(path, [$"the definition is larger than {DefinitionParser.MaxDefinitionBytes / 1024} KiB"]);
         }
 
-        var definition = DefinitionParser.Parse(File.ReadAllText(path), path, _handlers);
+        // Handlers are resolved here rather than injected: a handler may itself need the workflow or the schedules
+        // (which start executions), and taking them in the constructor would make that a dependency cycle.
+        var handlers = new Dictionary<string, ITaskHandler>(StringComparer.Ordinal);
+        foreach (var handler in _services.GetServices<ITaskHandler>())
+        {
+            if (!handlers.TryAdd(handler.Name, handler))
+            {
+                throw new InvalidOperationException($"Two task handlers are named '{handler.Name}'.");
+            }
+        }
+
+        var definition = DefinitionParser.Parse(File.ReadAllText(path), path, handlers);
         LogDefinitionLoaded(_logger, path, definition.States.Count);
         return definition;
     }
@@ -243,6 +274,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         var stopping = _stopping.Token;
         var holding = false;
         ExecutionRecord? record = null;
+        using var abort = new CancellationTokenSource();
+        _aborts[id] = abort;
         try
         {
             await _slots.WaitAsync(stopping);
@@ -257,16 +290,26 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             using var deadline = definition.TimeoutSeconds is { } limit
                 ? new CancellationTokenSource(Remaining(record.StartDate + Scale(limit)), _time)
                 : new CancellationTokenSource();
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, deadline.Token, abort.Token);
             var step = new Step(this, record, definition, () => holding = false, () => holding = true, linked.Token);
             try
             {
                 while (record.Status == ExecutionStatus.Running)
                 {
+                    if (record.LastEventId >= _options.MaxHistoryEvents)
+                    {
+                        // A loop that never takes its way out ends here, as in Step Functions.
+                        var cause = $"The execution's history reached {_options.MaxHistoryEvents} events.";
+                        await EndAsync(record, ExecutionStatus.Failed, [record.NextEvent("ExecutionFailed", _time.GetUtcNow(), error: StatesErrors.Runtime, cause: cause)], null, StatesErrors.Runtime, cause, linked.Token);
+                        break;
+                    }
+
                     await step.RunAsync();
                 }
+
+                _redrives.TryRemove(id, out _);
             }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested && !abort.IsCancellationRequested)
             {
                 var now = _time.GetUtcNow();
                 await EndAsync(record, ExecutionStatus.TimedOut, [record.NextEvent("ExecutionTimedOut", now, error: StatesErrors.Timeout)], null, StatesErrors.Timeout, "The execution ran longer than the definition's TimeoutSeconds.", CancellationToken.None);
@@ -276,11 +319,22 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         {
             // Stopping: the execution stays RUNNING where its last transaction left it and resumes at the next start.
         }
+        catch (Exception e) when (e is ExecutionNoLongerRunningException || (e is OperationCanceledException && abort.IsCancellationRequested))
+        {
+            // Stopped by StopExecutionAsync, which wrote its end.
+        }
 #pragma warning disable CA1031 // A broken execution must not take the runner down; it stays RUNNING and resumes at the next start.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LogDriveFailed(_logger, id, e);
+            // A database that stays busy, or a disk that is full for a while: try again a few times, later and later;
+            // beyond that the execution stays RUNNING where it was and resumes at the next start.
+            var tries = _redrives.AddOrUpdate(id, 1, (_, n) => n + 1);
+            LogDriveFailed(_logger, id, tries, e);
+            if (tries <= MaxRedrives)
+            {
+                _ = RedriveLaterAsync(id, TimeSpan.FromSeconds(Math.Pow(5, tries - 1)));
+            }
         }
         finally
         {
@@ -289,6 +343,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                 _slots.Release();
             }
 
+            _aborts.TryRemove(new KeyValuePair<string, CancellationTokenSource>(id, abort));
             lock (_lock)
             {
                 _drives.Remove(id);
@@ -298,6 +353,19 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             {
                 completion.TrySetResult();
             }
+        }
+    }
+
+    private async Task RedriveLaterAsync(string id, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, _stopping.Token);
+            Drive(id);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // stopping: the next start resumes it
         }
     }
 
@@ -342,8 +410,8 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
     [LoggerMessage(Level = LogLevel.Debug, Message = "Execution {ExecutionId} ended {Status}")]
     private static partial void LogEnded(ILogger logger, string executionId, ExecutionStatus status);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} stopped on an unexpected error; it resumes at the next start")]
-    private static partial void LogDriveFailed(ILogger logger, string executionId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Execution {ExecutionId} stopped on an unexpected error (time {Tries}); it is resumed shortly, or at the next start")]
+    private static partial void LogDriveFailed(ILogger logger, string executionId, int tries, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Execution {ExecutionId}: task {StateName} failed with {Error} (attempt {Attempt})")]
     private static partial void LogTaskFailed(ILogger logger, string executionId, string stateName, string error, int attempt);
@@ -420,26 +488,18 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             var effective = state.Parameters?.Apply(input, context) ?? input;
             var effectiveText = Serialize(effective);
             var now = _time.GetUtcNow();
-            var resource = $"${{{state.Handler!.Name}FunctionArn}}";
-            await owner._store.CommitAsync(record, [
-                record.NextEvent("TaskScheduled", now, state.Name, input: effectiveText, cause: resource),
+            await CommitAsync(record, [
+                record.NextEvent("TaskScheduled", now, state.Name, input: effectiveText),
                 record.NextEvent("TaskStarted", now, state.Name),
             ], cancellationToken);
 
-            string error, cause;
+            string? error = null, cause = null;
+            JsonNode? result = null;
             try
             {
-                var result = await InvokeAsync(state, effective);
-                var selected = state.ResultSelector?.Apply(result, context) ?? result;
-                var output = Output(state, raw, selected, context);
-                await MoveAsync(state, [record.NextEvent("TaskSucceeded", _time.GetUtcNow(), state.Name, output: Serialize(result))], output);
-                return;
+                result = await InvokeAsync(state, effective);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (StatesErrorException e) when (e.Error == StatesErrors.Runtime)
             {
                 throw;
             }
@@ -458,6 +518,15 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                 (error, cause) = (e.GetType().Name, e.Message);
             }
 
+            if (error is null)
+            {
+                // Completion and the move to the next state are one transaction: a completed task never runs again.
+                var selected = state.ResultSelector?.Apply(result, context) ?? result;
+                var output = Output(state, raw, selected, context);
+                await MoveAsync(state, [record.NextEvent("TaskSucceeded", _time.GetUtcNow(), state.Name, output: Serialize(result))], output);
+                return;
+            }
+
             LogTaskFailed(owner._logger, record.Id, state.Name, error, record.Attempt + 1);
             var failed = record.NextEvent("TaskFailed", _time.GetUtcNow(), state.Name, error: error, cause: cause);
             var retrier = state.Retry.FirstOrDefault(r => r.ErrorEquals.Any(p => StatesErrors.Matches(p, error)));
@@ -465,7 +534,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             {
                 record.Attempt++;
                 record.WakeAt = _time.GetUtcNow() + retrier.DelayBefore(record.Attempt) * owner._options.TimeScale;
-                await owner._store.CommitAsync(record, [failed], cancellationToken);
+                await CommitAsync(record, [failed], cancellationToken);
                 await SleepUntilWakeAsync();
                 record.WakeAt = null;
                 return;
@@ -512,7 +581,7 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
                     _ => now,
                 };
                 record.WakeAt = until;
-                await owner._store.CommitAsync(record, [], cancellationToken);
+                await CommitAsync(record, [], cancellationToken);
             }
 
             await SleepUntilWakeAsync();
@@ -554,8 +623,14 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
             record.StateEnteredAt = now;
             record.Attempt = 0;
             record.WakeAt = null;
-            await owner._store.CommitAsync(record, events, cancellationToken);
-            owner._events.Publish(new PipelineEvent(PipelineEventKind.Execution, record.Id));
+            await CommitAsync(record, events, cancellationToken);
+        }
+
+        /// <summary>Writes where the execution now stands and tells live views.</summary>
+        private async Task CommitAsync(ExecutionRecord changed, IReadOnlyList<HistoryEvent> events, CancellationToken token)
+        {
+            await owner._store.CommitAsync(changed, events, token);
+            owner._events.Publish(new PipelineEvent(PipelineEventKind.Execution, changed.Id));
         }
 
         private Task FailAsync(List<HistoryEvent> events, string? error, string? cause)

@@ -121,10 +121,10 @@ internal sealed class ExecutionStore(SqliteDatabase database)
             insert.Parameters.AddWithValue("$branch", record.Branch);
             insert.Parameters.AddWithValue("$status", StatusText(record.Status));
             insert.Parameters.AddWithValue("$input", record.Input);
-            insert.Parameters.AddWithValue("$start", Format(record.StartDate));
+            insert.Parameters.AddWithValue("$start", SqliteValues.Time(record.StartDate));
             insert.Parameters.AddWithValue("$state", (object?)record.CurrentState ?? DBNull.Value);
             insert.Parameters.AddWithValue("$stateInput", (object?)record.StateInput ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$entered", Format(record.StateEnteredAt));
+            insert.Parameters.AddWithValue("$entered", SqliteValues.Time(record.StateEnteredAt));
             insert.Parameters.AddWithValue("$last", record.LastEventId);
             var seq = await insert.ExecuteScalarAsync(cancellationToken);
             if (seq is null)
@@ -141,7 +141,11 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         return null;
     }
 
-    /// <summary>Writes an execution's new position and the events that led there, in one transaction.</summary>
+    /// <summary>
+    /// Writes an execution's new position and the events that led there, in one transaction, provided it is still
+    /// RUNNING in the database.
+    /// </summary>
+    /// <exception cref="ExecutionNoLongerRunningException">It was stopped meanwhile; nothing was written.</exception>
     public async Task CommitAsync(ExecutionRecord record, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -153,25 +157,64 @@ internal sealed class ExecutionStore(SqliteDatabase database)
                 UPDATE workflow_executions SET status = $status, output = $output, error = $error, cause = $cause, stop_date = $stop,
                     current_state = $state, state_input = $stateInput, state_entered_at = $entered, attempt = $attempt, wake_at = $wake,
                     last_event_id = $last
-                WHERE seq = $seq;
+                WHERE seq = $seq AND status = 'RUNNING';
                 """;
             update.Parameters.AddWithValue("$seq", record.Seq);
             update.Parameters.AddWithValue("$status", StatusText(record.Status));
             update.Parameters.AddWithValue("$output", (object?)record.Output ?? DBNull.Value);
             update.Parameters.AddWithValue("$error", (object?)record.Error ?? DBNull.Value);
             update.Parameters.AddWithValue("$cause", (object?)record.Cause ?? DBNull.Value);
-            update.Parameters.AddWithValue("$stop", record.StopDate is { } stop ? Format(stop) : DBNull.Value);
+            update.Parameters.AddWithValue("$stop", record.StopDate is { } stop ? SqliteValues.Time(stop) : DBNull.Value);
             update.Parameters.AddWithValue("$state", (object?)record.CurrentState ?? DBNull.Value);
             update.Parameters.AddWithValue("$stateInput", (object?)record.StateInput ?? DBNull.Value);
-            update.Parameters.AddWithValue("$entered", Format(record.StateEnteredAt));
+            update.Parameters.AddWithValue("$entered", SqliteValues.Time(record.StateEnteredAt));
             update.Parameters.AddWithValue("$attempt", record.Attempt);
-            update.Parameters.AddWithValue("$wake", record.WakeAt is { } wake ? Format(wake) : DBNull.Value);
+            update.Parameters.AddWithValue("$wake", record.WakeAt is { } wake ? SqliteValues.Time(wake) : DBNull.Value);
             update.Parameters.AddWithValue("$last", record.LastEventId);
-            await update.ExecuteNonQueryAsync(cancellationToken);
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                throw new ExecutionNoLongerRunningException(record.Id);
+            }
         }
 
         await InsertEventsAsync(connection, transaction, record.Seq, events, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a RUNNING execution as ABORTED with an ExecutionAborted event; returns false when it was not running.
+    /// </summary>
+    public async Task<bool> AbortAsync(string id, string? error, string? cause, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var record = await GetAsync(connection, id, cancellationToken);
+        if (record is null || record.Status != ExecutionStatus.Running)
+        {
+            return false;
+        }
+
+        var aborted = record.NextEvent("ExecutionAborted", at, error: error, cause: cause);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE workflow_executions SET status = 'ABORTED', stop_date = $stop, error = $error, cause = $cause,
+                    current_state = NULL, state_input = NULL, wake_at = NULL, last_event_id = $last
+                WHERE seq = $seq;
+                """;
+            update.Parameters.AddWithValue("$seq", record.Seq);
+            update.Parameters.AddWithValue("$stop", SqliteValues.Time(at));
+            update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            update.Parameters.AddWithValue("$cause", (object?)cause ?? DBNull.Value);
+            update.Parameters.AddWithValue("$last", record.LastEventId);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await InsertEventsAsync(connection, transaction, record.Seq, [aborted], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>One execution, or null.</summary>
@@ -246,7 +289,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
                 lastSeq = reader.GetInt64(0);
                 var id = reader.GetString(1);
                 page.Add(new ExecutionSummary(
-                    id, id, reader.GetString(2), ParseStatus(reader.GetString(3)), Parse(reader.GetString(4)), Text(reader, 5) is { } stop ? Parse(stop) : null));
+                    id, id, reader.GetString(2), ParseStatus(reader.GetString(3)), SqliteValues.ParseTime(reader.GetString(4)), reader.TextOrNull(5) is { } stop ? SqliteValues.ParseTime(stop) : null));
             }
         }
 
@@ -274,8 +317,8 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new HistoryEvent(
-                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), Parse(reader.GetString(3)),
-                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8)));
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), SqliteValues.ParseTime(reader.GetString(3)),
+                reader.TextOrNull(4), reader.TextOrNull(5), reader.TextOrNull(6), reader.TextOrNull(7), reader.TextOrNull(8)));
         }
 
         return events;
@@ -316,16 +359,16 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         Branch = reader.GetString(2),
         Status = ParseStatus(reader.GetString(3)),
         Input = reader.GetString(4),
-        Output = Text(reader, 5),
-        Error = Text(reader, 6),
-        Cause = Text(reader, 7),
-        StartDate = Parse(reader.GetString(8)),
-        StopDate = Text(reader, 9) is { } stop ? Parse(stop) : null,
-        CurrentState = Text(reader, 10),
-        StateInput = Text(reader, 11),
-        StateEnteredAt = Parse(reader.GetString(12)),
+        Output = reader.TextOrNull(5),
+        Error = reader.TextOrNull(6),
+        Cause = reader.TextOrNull(7),
+        StartDate = SqliteValues.ParseTime(reader.GetString(8)),
+        StopDate = reader.TextOrNull(9) is { } stop ? SqliteValues.ParseTime(stop) : null,
+        CurrentState = reader.TextOrNull(10),
+        StateInput = reader.TextOrNull(11),
+        StateEnteredAt = SqliteValues.ParseTime(reader.GetString(12)),
         Attempt = reader.GetInt32(13),
-        WakeAt = Text(reader, 14) is { } wake ? Parse(wake) : null,
+        WakeAt = reader.TextOrNull(14) is { } wake ? SqliteValues.ParseTime(wake) : null,
         LastEventId = reader.GetInt64(15),
     };
 
@@ -350,7 +393,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
             parameters[0].Value = e.Id;
             parameters[1].Value = e.PreviousEventId;
             parameters[2].Value = e.Type;
-            parameters[3].Value = Format(e.Timestamp);
+            parameters[3].Value = SqliteValues.Time(e.Timestamp);
             parameters[4].Value = (object?)e.StateName ?? DBNull.Value;
             parameters[5].Value = (object?)e.Input ?? DBNull.Value;
             parameters[6].Value = (object?)e.Output ?? DBNull.Value;
@@ -359,13 +402,6 @@ internal sealed class ExecutionStore(SqliteDatabase database)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
-
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset Parse(string text) =>
-        DateTimeOffset.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private static string EncodeToken(long seq) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"before:{seq.ToString(CultureInfo.InvariantCulture)}"));
 
@@ -388,3 +424,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
         throw new ArgumentException("The next token is not one that this service issued.", nameof(token));
     }
 }
+
+/// <summary>The execution was stopped (aborted) while the runner was moving it; the move was not written.</summary>
+internal sealed class ExecutionNoLongerRunningException(string executionId)
+    : InvalidOperationException($"The execution '{executionId}' is no longer running.");

@@ -29,6 +29,7 @@ internal sealed partial class ObjectCreatedSource(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unsettled = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _started = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TaskCompletionSource> _scanWaiters = new();
+    private FileSystemWatcher? _watcher;
 
     /// <summary>Whether objects under this key start executions.</summary>
     public static bool IsWatched(string key) =>
@@ -47,23 +48,51 @@ internal sealed partial class ObjectCreatedSource(
         return done.Task.WaitAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Listens to the store and the folder before the host's start returns (the loops that act on what they hear run
+    /// in the background), so that an object written just after the start is heard.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         store.ObjectCreated += OnObjectCreated;
-        using var watcher = new FileSystemWatcher(store.BucketDirectory)
+        _watcher = new FileSystemWatcher(store.BucketDirectory)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             InternalBufferSize = 64 * 1024,
         };
-        watcher.Created += OnFileEvent;
-        watcher.Changed += OnFileEvent;
-        watcher.Renamed += OnFileEvent;
-        watcher.Error += OnWatcherError;
-        watcher.EnableRaisingEvents = true;
+        _watcher.Created += OnFileEvent;
+        _watcher.Changed += OnFileEvent;
+        _watcher.Renamed += OnFileEvent;
+        _watcher.Error += OnWatcherError;
+        _watcher.EnableRaisingEvents = true;
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        store.ObjectCreated -= OnObjectCreated;
+        if (_watcher is not null)
+        {
+            _watcher.EnableRaisingEvents = false;
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         try
         {
-            // After the watcher is on, so that nothing created during the first scan falls between the two.
+            // The watcher is on already, so nothing created during the first scan falls between the two.
             await Task.WhenAll(
                 ScanLoopAsync(stoppingToken),
                 CreatedLoopAsync(stoppingToken),
@@ -72,11 +101,6 @@ internal sealed partial class ObjectCreatedSource(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // stopping
-        }
-        finally
-        {
-            watcher.EnableRaisingEvents = false;
-            store.ObjectCreated -= OnObjectCreated;
         }
     }
 

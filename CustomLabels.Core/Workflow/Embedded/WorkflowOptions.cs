@@ -33,6 +33,13 @@ public sealed class WorkflowOptions
     [Range(0.001, 3600.0)]
     public double ScheduleMinuteSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The most history events one execution may have (Step Functions' limit): a loop that never takes its way out
+    /// fails with States.Runtime when it gets there. Default: 25000.
+    /// </summary>
+    [Range(100, 25_000)]
+    public int MaxHistoryEvents { get; set; } = 25_000;
+
     /// <summary>How often the bucket is scanned for new objects that no event reported, in seconds. Default: 60.</summary>
     [Range(0.05, 86_400.0)]
     public double ReconcileIntervalSeconds { get; set; } = 60;

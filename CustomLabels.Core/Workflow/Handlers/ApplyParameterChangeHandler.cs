@@ -1,4 +1,5 @@
 using CustomLabels.Core.Parameters;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Core.Workflow.Handlers;
 
@@ -6,7 +7,11 @@ namespace CustomLabels.Core.Workflow.Handlers;
 /// Parameter branch: applies a changed parameter. The schedules re-read their parameters and re-arm at once; the
 /// operator is told, except for For-System-Use-Only, which the pipeline writes itself.
 /// </summary>
-internal sealed class ApplyParameterChangeHandler(IParameterStore parameters, ISchedules schedules)
+/// <remarks>
+/// The schedules are resolved when the step runs, not when the handler is built: embedded, the schedules start
+/// executions, so they depend on the runner, which depends on every handler.
+/// </remarks>
+internal sealed class ApplyParameterChangeHandler(IParameterStore parameters, IServiceProvider services)
     : TaskHandler<WorkflowEvent, ApplyParameterChangeHandler.Result>
 {
     public override string Name => "ApplyParameterChange";
@@ -21,6 +26,7 @@ internal sealed class ApplyParameterChangeHandler(IParameterStore parameters, IS
             throw new WorkflowTaskException(WorkflowErrors.InvalidInput, $"There is no parameter named '{name}'.");
         }
 
+        var schedules = services.GetRequiredService<ISchedules>();
         await schedules.RearmAsync(cancellationToken);
         var value = await parameters.GetAsync(name, cancellationToken);
         var schedulesNow = await schedules.DescribeAsync(cancellationToken);

@@ -62,7 +62,7 @@ internal sealed class SelectSamplesHandler(IParameterStore parameters, SystemSta
         }
         while (token is not null);
 
-        return new Result(samples, lastCounted, interval, $"{samples.Count} detection(s) sampled for review, every {interval}th since #{last}.");
+        return new Result(samples, lastCounted, interval, $"{samples.Count} detection(s) sampled for review, one in every {interval} since detection #{last}.");
     }
 
     public sealed record Result(IReadOnlyList<Sample> Samples, long LastSequence, int Interval, string Reason)
@@ -104,7 +104,7 @@ internal sealed class CreateSamplingLoopsHandler(IHumanReview review, IDetection
             names,
             NotificationRequest.Operator(
                 $"{names.Count} detection(s) sampled for review",
-                $"Sampling created {names.Count} review loop(s), every {input.Interval}th detection: {string.Join(", ", names)}."));
+                $"Sampling created {names.Count} review loop(s), one in every {input.Interval} detections: {string.Join(", ", names)}."));
     }
 
     public sealed record Result(IReadOnlyList<string> HumanLoopNames, NotificationRequest Notification);

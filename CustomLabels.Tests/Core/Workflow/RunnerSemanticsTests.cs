@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Embedded;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Tests.Core.Workflow;
 
@@ -334,6 +336,29 @@ public sealed class RunnerSemanticsTests : IDisposable
     }
 
     [Fact]
+    public async Task ALoopThatNeverTakesItsWayOutFailsAtTheHistoryLimit()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Again",
+              "States": {
+                "Again": { "Type": "Pass", "Next": "Stop?" },
+                "Stop?": { "Type": "Choice", "Choices": [ { "Variable": "$.stop", "IsPresent": true, "Next": "Done" } ], "Default": "Again" },
+                "Done": { "Type": "Succeed" }
+              }
+            }
+            """, settings: new Dictionary<string, string?> { ["CustomLabels:Workflow:MaxHistoryEvents"] = "100" });
+
+        var looping = await host.RunAsync(new JsonObject());
+        var leaving = await host.RunAsync(new JsonObject { ["stop"] = true });
+
+        Assert.Equal((ExecutionStatus.Failed, "States.Runtime"), (looping.Summary.Status, looping.Error));
+        Assert.Contains("100 events", looping.Cause, StringComparison.Ordinal);
+        Assert.InRange((await host.Workflow.GetExecutionHistoryAsync(looping.Summary.ExecutionId)).Count, 100, 102);
+        Assert.Equal(ExecutionStatus.Succeeded, leaving.Summary.Status);
+    }
+
+    [Fact]
     public async Task StartingAgainWithTheSameNameAndInputIsTheSameExecutionAndAnotherInputIsRefused()
     {
         await using var host = await WorkflowTestHost.StartAsync(_data.Path, """{ "StartAt": "Done", "States": { "Done": { "Type": "Succeed" } } }""");
@@ -428,6 +453,61 @@ public sealed class RunnerSemanticsTests : IDisposable
         Assert.Equal(6, handler.Calls);
     }
 
+    [Fact]
+    public async Task StoppingAnExecutionAbortsItsRunningTaskAndRecordsExecutionAborted()
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var after = new TestHandler("After", input => input);
+        var handler = new TestHandler("Slow", async (_, _, token) =>
+        {
+            inside.TrySetResult();
+            using var registration = token.Register(() => cancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, token);
+            return null;
+        });
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Call",
+              "States": {
+                "Call": { "Type": "Task", "Resource": "${SlowFunctionArn}", "Catch": [ { "ErrorEquals": ["States.ALL"], "Next": "After" } ], "Next": "After" },
+                "After": { "Type": "Task", "Resource": "${AfterFunctionArn}", "End": true }
+              }
+            }
+            """, [handler, after]);
+        var runner = host.Services.GetRequiredService<EmbeddedWorkflowService>();
+
+        var started = await host.Workflow.StartExecutionAsync("{}");
+        await inside.Task.WaitAsync(WorkflowTestHost.Patience);
+        var stopped = await runner.StopExecutionAsync(started.ExecutionId, "Operator.Stop", "asked to stop");
+        await cancelled.Task.WaitAsync(WorkflowTestHost.Patience);
+        var again = await runner.StopExecutionAsync(started.ExecutionId);
+        var done = await host.Workflow.WaitForCompletionAsync(started.ExecutionId, WorkflowTestHost.Patience);
+
+        Assert.Equal((ExecutionStatus.Aborted, "Operator.Stop", "asked to stop"), (stopped.Summary.Status, stopped.Error, stopped.Cause));
+        Assert.Equal(stopped, again);
+        Assert.Equal(ExecutionStatus.Aborted, done.Summary.Status);
+        Assert.Equal(0, after.Calls);
+        var types = await host.EventTypesAsync(started.ExecutionId);
+        Assert.Equal("ExecutionAborted", types[^1]);
+        Assert.Single(types, t => t == "ExecutionAborted");
+        await Assert.ThrowsAsync<ExecutionDoesNotExistException>(() => runner.StopExecutionAsync("no-such-execution"));
+    }
+
+    [Fact]
+    public async Task AHandlerMayDependOnTheWorkflowAndTheSchedules()
+    {
+        await using var host = WorkflowTestHost.Create(_data.Path, """
+            { "StartAt": "Call", "States": { "Call": { "Type": "Task", "Resource": "${DescribeSchedulesFunctionArn}", "End": true } } }
+            """, configure: services => services.AddSingleton<ITaskHandler, DescribeSchedulesHandler>());
+        await host.StartAsync();
+
+        var run = await host.RunAsync(new JsonObject());
+
+        Assert.Equal(ExecutionStatus.Succeeded, run.Summary.Status);
+        Assert.Equal("""{"schedules":2,"executions":1}""", run.Output);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
@@ -435,4 +515,16 @@ public sealed class RunnerSemanticsTests : IDisposable
         {
         }
     }
+}
+
+/// <summary>A handler that needs the schedules and the workflow, as the product's parameter handler does.</summary>
+internal sealed class DescribeSchedulesHandler(ISchedules schedules, IWorkflowService workflow) : ITaskHandler
+{
+    public string Name => "DescribeSchedules";
+
+    public async Task<JsonNode?> InvokeAsync(JsonNode? input, TaskContext context, CancellationToken cancellationToken) => new JsonObject
+    {
+        ["schedules"] = (await schedules.DescribeAsync(cancellationToken)).Count,
+        ["executions"] = (await workflow.ListExecutionsAsync(new ExecutionQuery(), cancellationToken)).Executions.Count,
+    };
 }

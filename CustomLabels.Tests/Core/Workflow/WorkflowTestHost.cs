@@ -34,7 +34,12 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
     public PipelineEvents Events => Services.GetRequiredService<PipelineEvents>();
 
     /// <summary>Builds the host without starting it.</summary>
-    public static WorkflowTestHost Create(string dataDirectory, string definitionJson, IEnumerable<ITaskHandler>? handlers = null, IDictionary<string, string?>? settings = null)
+    public static WorkflowTestHost Create(
+        string dataDirectory,
+        string definitionJson,
+        IEnumerable<ITaskHandler>? handlers = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
     {
         var definitionPath = Path.Combine(dataDirectory, "statemachine.asl.json");
         Directory.CreateDirectory(dataDirectory);
@@ -65,6 +70,7 @@ internal sealed class WorkflowTestHost : IAsyncDisposable
             builder.Services.AddSingleton(handler);
         }
 
+        configure?.Invoke(builder.Services);
         builder.Services.AddEmbeddedParameters();
         builder.Services.AddEmbeddedWorkflow();
         return new WorkflowTestHost(builder.Build());

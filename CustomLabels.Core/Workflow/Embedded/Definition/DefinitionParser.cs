@@ -581,11 +581,3 @@ internal static partial class DefinitionParser
     [GeneratedRegex(@"^\$\{(?<name>[A-Za-z][A-Za-z0-9]{0,63})FunctionArn\}$", RegexOptions.CultureInvariant)]
     private static partial Regex ResourcePattern();
 }
-
-/// <summary>The workflow definition is not valid; the message names each state at fault. The process refuses to start.</summary>
-public sealed class WorkflowDefinitionException(string source, IReadOnlyList<string> problems)
-    : Exception($"The workflow definition '{source}' is not valid:{Environment.NewLine}{string.Join(Environment.NewLine, problems.Select(p => " - " + p))}")
-{
-    /// <summary>Each problem, naming its state.</summary>
-    public IReadOnlyList<string> Problems { get; } = problems;
-}

@@ -1,0 +1,345 @@
+using System.Numerics.Tensors;
+
+namespace CustomLabels.Core.Models.Embedded;
+
+/// <summary>
+/// The trained head. A ridge classifier over region embeddings (the labels plus background) chooses, per label, the
+/// regions that look most like it; a distance-aware score (cosine similarity to that label's nearest reference
+/// embedding, plus a weight of the classifier's margin) says how much the best of them resembles the label; a logistic
+/// calibration fitted on an open-set validation split turns that score into a confidence from 0 to 100.
+/// </summary>
+internal sealed class OpenSetHead
+{
+    private const int Channels = RegionFeatures.Dimension;
+    private const int Inputs = Channels + 1;
+
+    /// <summary>The labels, in class-index order.</summary>
+    public required string[] Labels { get; init; }
+
+    /// <summary>Classifier weights: (labels + 1 background) x (512 + bias), row-major.</summary>
+    public required float[] Weights { get; init; }
+
+    /// <summary>Per label, its reference embeddings (rows of 512).</summary>
+    public required float[][] References { get; init; }
+
+    /// <summary>
+    /// The mean training embedding, subtracted from every region embedding before it is normalised again: ReLU features
+    /// are all positive, so raw cosine similarities crowd near 1; centred ones spread out.
+    /// </summary>
+    public required float[] Center { get; init; }
+
+    /// <summary>The colour histogram's share of a region's unit feature vector (the embedding has the rest).</summary>
+    public float ColourWeight { get; set; }
+
+    /// <summary>Weight of the similarity to the nearest reference.</summary>
+    public float SimilarityWeight { get; set; } = 1;
+
+    /// <summary>Weight of the classifier margin.</summary>
+    public float MarginWeight { get; set; }
+
+    /// <summary>How many regions per label, best by classifier margin, get the distance score.</summary>
+    public int CandidateRegions { get; set; } = 8;
+
+    /// <summary>Calibration slope: confidence = 100 / (1 + exp(-(slope * (score - offset)))).</summary>
+    public float CalibrationSlope { get; set; } = 10;
+
+    /// <summary>Calibration offset.</summary>
+    public float CalibrationOffset { get; set; } = 0.5f;
+
+    private int Classes => Labels.Length + 1;
+
+    /// <summary>A region chosen for a label: its similarity to the label's nearest reference and its classifier margin.</summary>
+    internal readonly record struct Candidate(float Similarity, float Margin);
+
+    /// <summary>
+    /// The raw score of every label for an image given as region embeddings (rows of 512); a label with no reference
+    /// scores negative infinity.
+    /// </summary>
+    public float[] Score(ReadOnlySpan<float> regions)
+    {
+        var candidates = Candidates(regions);
+        var scores = new float[Labels.Length];
+        for (var c = 0; c < Labels.Length; c++)
+        {
+            scores[c] = float.NegativeInfinity;
+            foreach (var candidate in candidates[c])
+            {
+                scores[c] = Math.Max(scores[c], (SimilarityWeight * candidate.Similarity) + (MarginWeight * candidate.Margin));
+            }
+        }
+
+        return scores;
+    }
+
+    /// <summary>Per label, the regions the classifier ranks best for it, with their similarity and margin.</summary>
+    public Candidate[][] Candidates(ReadOnlySpan<float> rawRegions)
+    {
+        var regionArray = rawRegions.ToArray();
+        CenterRows(regionArray, Center, ColourWeight);
+        ReadOnlySpan<float> regions = regionArray;
+        var count = regions.Length / Channels;
+        var logits = new float[count * Classes];
+        for (var r = 0; r < count; r++)
+        {
+            var region = regions.Slice(r * Channels, Channels);
+            for (var k = 0; k < Classes; k++)
+            {
+                var w = Weights.AsSpan(k * Inputs, Inputs);
+                logits[(r * Classes) + k] = TensorPrimitives.Dot(w[..Channels], region) + w[Channels];
+            }
+        }
+
+        var result = new Candidate[Labels.Length][];
+        var margins = new float[count];
+        var order = new int[count];
+        for (var c = 0; c < Labels.Length; c++)
+        {
+            if (References[c].Length == 0)
+            {
+                result[c] = [];
+                continue;
+            }
+
+            for (var r = 0; r < count; r++)
+            {
+                var row = logits.AsSpan(r * Classes, Classes);
+                var other = float.NegativeInfinity;
+                for (var k = 0; k < Classes; k++)
+                {
+                    if (k != c && row[k] > other)
+                    {
+                        other = row[k];
+                    }
+                }
+
+                margins[r] = row[c] - other;
+                order[r] = r;
+            }
+
+            Array.Sort(margins, order);
+            var take = Math.Min(CandidateRegions, count);
+            result[c] = new Candidate[take];
+            for (var i = 0; i < take; i++)
+            {
+                var r = order[count - 1 - i];
+                result[c][i] = new Candidate(NearestSimilarity(References[c], regions.Slice(r * Channels, Channels)), margins[count - 1 - i]);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The calibrated confidence (0..100) of a raw score.</summary>
+    public float Confidence(float score) =>
+        float.IsNegativeInfinity(score) ? 0 : 100f / (1f + MathF.Exp(-CalibrationSlope * (score - CalibrationOffset)));
+
+    /// <summary>
+    /// Subtracts the centre from every row and normalises its embedding block to length sqrt(1 - w^2) and its colour
+    /// block to length w, in place; a row's length is then 1 and a dot product weighs the two cues by w^2.
+    /// </summary>
+    public static void CenterRows(Span<float> rows, ReadOnlySpan<float> center, float colourWeight)
+    {
+        var embeddingWeight = MathF.Sqrt(1 - (colourWeight * colourWeight));
+        for (var offset = 0; offset + Channels <= rows.Length; offset += Channels)
+        {
+            var row = rows.Slice(offset, Channels);
+            TensorPrimitives.Subtract(row, center, row);
+            var embedding = row[..RegionFeatures.Cnn];
+            RegionPooling.Normalize(embedding);
+            TensorPrimitives.Multiply(embedding, embeddingWeight, embedding);
+            var colour = row[RegionFeatures.Cnn..];
+            RegionPooling.Normalize(colour);
+            TensorPrimitives.Multiply(colour, colourWeight, colour);
+        }
+    }
+
+    private static float NearestSimilarity(float[] references, ReadOnlySpan<float> region)
+    {
+        var best = -1f;
+        for (var offset = 0; offset < references.Length; offset += Channels)
+        {
+            best = Math.Max(best, TensorPrimitives.Dot(references.AsSpan(offset, Channels), region));
+        }
+
+        return best;
+    }
+}
+
+/// <summary>
+/// Fits the head's classifier by ridge regression in closed form. The Gram matrix of each class's samples is kept
+/// apart, so a classifier without some images or without a whole label (for open-set validation) costs one solve.
+/// </summary>
+internal sealed class RidgeFitter
+{
+    private const int Channels = RegionFeatures.Dimension;
+    private const int Inputs = Channels + 1;
+
+    private readonly int _classes;
+    private readonly double _lambda;
+
+    public RidgeFitter(int classes, double lambda)
+    {
+        _classes = classes;
+        _lambda = lambda;
+    }
+
+    /// <summary>The sufficient statistics of a set of samples of one class.</summary>
+    public sealed class Group(int classIndex, double[] gram, double[] sum, int count)
+    {
+        public int ClassIndex { get; } = classIndex;
+
+        public double[] Gram { get; } = gram;
+
+        public double[] Sum { get; } = sum;
+
+        public int Count { get; } = count;
+    }
+
+    /// <summary>Accumulates X^T X and X^T 1 over rows (with the bias input) of one class.</summary>
+    public static Group Accumulate(int classIndex, IEnumerable<float[]> rowsOf512)
+    {
+        var gram = new double[Inputs * Inputs];
+        var sum = new double[Inputs];
+        var x = new double[Inputs];
+        var count = 0;
+        foreach (var row in rowsOf512)
+        {
+            for (var i = 0; i < Channels; i++)
+            {
+                x[i] = row[i];
+            }
+
+            x[Channels] = 1;
+            for (var i = 0; i < Inputs; i++)
+            {
+                var xi = x[i];
+                if (xi == 0)
+                {
+                    continue;
+                }
+
+                TensorPrimitives.MultiplyAdd(x.AsSpan(i), xi, gram.AsSpan((i * Inputs) + i, Inputs - i), gram.AsSpan((i * Inputs) + i, Inputs - i));
+                sum[i] += xi;
+            }
+
+            count++;
+        }
+
+        return new Group(classIndex, gram, sum, count);
+    }
+
+    /// <summary>
+    /// Solves for the weights ((classes) x (512 + 1), float) from the given groups. Each class weighs the same in
+    /// total, whatever its sample count; a class with no group gets zero weights and a very negative bias.
+    /// </summary>
+    public float[] Solve(IReadOnlyList<Group> groups)
+    {
+        var a = new double[Inputs * Inputs];
+        var b = new double[Inputs * _classes];
+        var perClass = groups.GroupBy(g => g.ClassIndex).ToDictionary(g => g.Key, g => g.Sum(x => x.Count));
+        foreach (var group in groups)
+        {
+            if (group.Count == 0)
+            {
+                continue;
+            }
+
+            var weight = 1.0 / perClass[group.ClassIndex];
+            for (var i = 0; i < Inputs; i++)
+            {
+                for (var j = i; j < Inputs; j++)
+                {
+                    a[(i * Inputs) + j] += weight * group.Gram[(i * Inputs) + j];
+                }
+
+                b[(i * _classes) + group.ClassIndex] += weight * group.Sum[i];
+            }
+        }
+
+        var total = perClass.Count(p => p.Value > 0);
+        for (var i = 0; i < Inputs; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                a[(i * Inputs) + j] = a[(j * Inputs) + i];
+            }
+
+            a[(i * Inputs) + i] += _lambda * Math.Max(1, total) / 8.0;
+        }
+
+        Cholesky(a);
+        var weights = new float[_classes * Inputs];
+        var column = new double[Inputs];
+        for (var k = 0; k < _classes; k++)
+        {
+            if (!perClass.TryGetValue(k, out var n) || n == 0)
+            {
+                weights[(k * Inputs) + Channels] = -1e6f;
+                continue;
+            }
+
+            for (var i = 0; i < Inputs; i++)
+            {
+                column[i] = b[(i * _classes) + k];
+            }
+
+            SolveCholesky(a, column);
+            for (var i = 0; i < Inputs; i++)
+            {
+                weights[(k * Inputs) + i] = (float)column[i];
+            }
+        }
+
+        return weights;
+    }
+
+    private static void Cholesky(double[] a)
+    {
+        for (var j = 0; j < Inputs; j++)
+        {
+            var diagonal = a[(j * Inputs) + j];
+            for (var k = 0; k < j; k++)
+            {
+                diagonal -= a[(j * Inputs) + k] * a[(j * Inputs) + k];
+            }
+
+            diagonal = Math.Sqrt(Math.Max(diagonal, 1e-12));
+            a[(j * Inputs) + j] = diagonal;
+            for (var i = j + 1; i < Inputs; i++)
+            {
+                var value = a[(i * Inputs) + j];
+                for (var k = 0; k < j; k++)
+                {
+                    value -= a[(i * Inputs) + k] * a[(j * Inputs) + k];
+                }
+
+                a[(i * Inputs) + j] = value / diagonal;
+            }
+        }
+    }
+
+    private static void SolveCholesky(double[] l, double[] b)
+    {
+        for (var i = 0; i < Inputs; i++)
+        {
+            var value = b[i];
+            for (var k = 0; k < i; k++)
+            {
+                value -= l[(i * Inputs) + k] * b[k];
+            }
+
+            b[i] = value / l[(i * Inputs) + i];
+        }
+
+        for (var i = Inputs - 1; i >= 0; i--)
+        {
+            var value = b[i];
+            for (var k = i + 1; k < Inputs; k++)
+            {
+                value -= l[(k * Inputs) + i] * b[k];
+            }
+
+            b[i] = value / l[(i * Inputs) + i];
+        }
+    }
+}

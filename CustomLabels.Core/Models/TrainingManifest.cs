@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CustomLabels.Core.Storage;
+
+namespace CustomLabels.Core.Models;
+
+/// <summary>One line of a training manifest: an image, its label and its content hash.</summary>
+/// <param name="Key">The image's key in the bucket.</param>
+/// <param name="Label">The label (the class name).</param>
+/// <param name="ClassIndex">The label's class index in the manifest.</param>
+/// <param name="ETag">The image's content hash (the object's ETag) when the manifest was written; null when absent.</param>
+public sealed record ManifestEntry(string Key, string Label, int ClassIndex, string? ETag);
+
+/// <summary>
+/// Ground Truth image-classification manifests (JSON Lines), as Rekognition Custom Labels reads them: per line a
+/// <c>source-ref</c> (<c>s3://&lt;bucket&gt;/&lt;key&gt;</c>), the class index under the attribute name, and its
+/// <c>-metadata</c> (<c>class-name</c>, <c>confidence</c>, <c>type</c>, <c>job-name</c>, <c>human-annotated</c>,
+/// <c>creation-date</c>). Each line also carries the image's content hash as <c>customlabels-etag</c>, so that the
+/// images a version was trained on can be counted by content.
+/// </summary>
+public static class TrainingManifest
+{
+    /// <summary>The label attribute's name.</summary>
+    public const string AttributeName = "customlabels";
+
+    /// <summary>The extra field that holds each image's content hash.</summary>
+    public const string ETagField = "customlabels-etag";
+
+    /// <summary>The bucket named in <c>source-ref</c> when none is given (the embedded bucket).</summary>
+    public const string DefaultBucket = "customlabels";
+
+    private const string JobName = "labeling-job/customlabels-images-labeled-by-folder";
+
+    /// <summary>The manifest key of a version: <c>manifests/&lt;version&gt;.manifest</c>.</summary>
+    public static string KeyFor(string versionName) =>
+        $"{BucketLayout.Manifests}{ObjectKey.ValidateSegment(versionName + ".manifest", "version name")}";
+
+    /// <summary>
+    /// Writes a manifest of every image under <paramref name="sourcePrefix"/> (by default the training set,
+    /// <c>images_labeled_by_folder/</c>), labelled by folder, to <paramref name="manifestKey"/> (by default
+    /// <see cref="KeyFor"/> of the version). Objects not directly in a label folder are left out.
+    /// </summary>
+    /// <returns>The manifest's entries, in key order.</returns>
+    public static async Task<IReadOnlyList<ManifestEntry>> WriteAsync(
+        IObjectStore store,
+        string versionName,
+        string bucket = DefaultBucket,
+        DateTimeOffset? creationDate = null,
+        string sourcePrefix = BucketLayout.TrainingImages,
+        string? manifestKey = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        manifestKey ??= KeyFor(versionName);
+        ObjectKey.ValidatePrefix(sourcePrefix);
+        var found = new List<(string Key, string Label, string ETag)>();
+        await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
+        {
+            var label = LabelOf(item.Key, sourcePrefix);
+            if (label is not null)
+            {
+                found.Add((item.Key, label, item.ETag));
+            }
+        }
+
+        var labels = found.Select(f => f.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var entries = found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag)).ToList();
+        var date = (creationDate ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        var text = new StringBuilder();
+        foreach (var entry in entries)
+        {
+            var line = new JsonObject
+            {
+                ["source-ref"] = $"s3://{bucket}/{entry.Key}",
+                [AttributeName] = entry.ClassIndex,
+                [$"{AttributeName}-metadata"] = new JsonObject
+                {
+                    ["confidence"] = 1,
+                    ["job-name"] = JobName,
+                    ["class-name"] = entry.Label,
+                    ["human-annotated"] = "yes",
+                    ["creation-date"] = date,
+                    ["type"] = "groundtruth/image-classification",
+                },
+                [ETagField] = entry.ETag,
+            };
+            text.Append(line.ToJsonString()).Append('\n');
+        }
+
+        await store.PutBytesAsync(manifestKey, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken: cancellationToken);
+        return entries;
+    }
+
+    /// <summary>Reads a manifest from the bucket.</summary>
+    /// <exception cref="ObjectNotFoundException">No manifest has this key.</exception>
+    /// <exception cref="InvalidDataException">A line is not a Ground Truth image-classification entry.</exception>
+    public static async Task<IReadOnlyList<ManifestEntry>> ReadAsync(IObjectStore store, string manifestKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var bytes = await store.ReadAllBytesAsync(manifestKey, cancellationToken);
+        return Parse(Encoding.UTF8.GetString(bytes));
+    }
+
+    /// <summary>
+    /// The multiset of content hashes in a manifest: each ETag with how many lines carry it. Lines without one are
+    /// left out.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, int>> ReadETagsAsync(IObjectStore store, string manifestKey, CancellationToken cancellationToken = default)
+    {
+        var entries = await ReadAsync(store, manifestKey, cancellationToken);
+        return entries.Where(e => e.ETag is not null)
+            .GroupBy(e => e.ETag!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Parses manifest text (JSON Lines; blank lines are skipped).</summary>
+    /// <exception cref="InvalidDataException">A line is not a Ground Truth image-classification entry.</exception>
+    public static IReadOnlyList<ManifestEntry> Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var entries = new List<ManifestEntry>();
+        var lineNumber = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                var node = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("empty line object");
+                var sourceRef = node["source-ref"]?.GetValue<string>() ?? throw new InvalidDataException("no source-ref");
+                var attribute = node.FirstOrDefault(p => p.Key.EndsWith("-metadata", StringComparison.Ordinal)
+                    && p.Value?["class-name"] is not null);
+                if (attribute.Value is null)
+                {
+                    throw new InvalidDataException("no <attribute>-metadata with a class-name");
+                }
+
+                var name = attribute.Key[..^"-metadata".Length];
+                var label = attribute.Value["class-name"]!.GetValue<string>();
+                var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
+                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, node[ETagField]?.GetValue<string>()));
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
+            {
+                throw new InvalidDataException($"Manifest line {lineNumber} is not a Ground Truth image-classification entry: {e.Message}", e);
+            }
+        }
+
+        return entries;
+    }
+
+    private static string KeyOfSourceRef(string sourceRef)
+    {
+        if (!sourceRef.StartsWith("s3://", StringComparison.Ordinal))
+        {
+            throw new FormatException($"source-ref '{ObjectKey.Printable(sourceRef)}' is not an s3:// URI");
+        }
+
+        var slash = sourceRef.IndexOf('/', 5);
+        if (slash < 0 || slash == sourceRef.Length - 1)
+        {
+            throw new FormatException($"source-ref '{ObjectKey.Printable(sourceRef)}' names no key");
+        }
+
+        return ObjectKey.Validate(sourceRef[(slash + 1)..]);
+    }
+
+    private static string? LabelOf(string key, string prefix)
+    {
+        if (!key.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = key[prefix.Length..];
+        var parts = rest.Split('/');
+        return parts.Length == 2 && parts[0].Length > 0 && parts[1].Length > 0 ? parts[0] : null;
+    }
+}
