@@ -115,17 +115,7 @@ public sealed partial class InfraTemplateTests
     private static List<string> HandlerNames()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["CustomLabels:Backend"] = "Aws",
-            ["CustomLabels:Aws:Region"] = AwsTest.Region,
-            ["CustomLabels:Aws:BucketName"] = AwsTest.Bucket,
-            ["CustomLabels:Aws:ParameterPathPrefix"] = "/customlabels/",
-            ["CustomLabels:Aws:StateMachineArn"] = AwsTest.StateMachineArn,
-            ["CustomLabels:Aws:ProjectArn"] = AwsTest.ProjectArn,
-            ["CustomLabels:Aws:FlowDefinitionArn"] = AwsTest.FlowDefinitionArn,
-            ["CustomLabels:Aws:TableName"] = "customlabels",
-        });
+        builder.Configuration.AddInMemoryCollection(AwsTest.Settings());
         builder.Services.AddSingleton<Amazon.Runtime.AWSCredentials>(AwsTest.Credentials);
         builder.AddCustomLabelsCore();
         using var host = builder.Build();

@@ -44,20 +44,10 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
         _dynamo = AwsTest.DynamoDb(dynalite.Server.Url);
         var table = await AwsTest.CreateTableAsync(_dynamo);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["CustomLabels:Backend"] = "Aws",
-            ["CustomLabels:Aws:Region"] = AwsTest.Region,
-            ["CustomLabels:Aws:BucketName"] = AwsTest.Bucket,
-            ["CustomLabels:Aws:ParameterPathPrefix"] = "/customlabels/",
-            ["CustomLabels:Aws:StateMachineArn"] = AwsTest.StateMachineArn,
-            ["CustomLabels:Aws:ProjectArn"] = AwsTest.ProjectArn,
-            ["CustomLabels:Aws:FlowDefinitionArn"] = AwsTest.FlowDefinitionArn,
-            ["CustomLabels:Aws:TableName"] = table,
-            ["CustomLabels:Aws:TopicArn"] = AwsTest.TopicArn,
-            ["CustomLabels:Aws:ServiceUrls:DynamoDb"] = dynalite.Server.Url,
-            ["CustomLabels:Aws:ServiceUrls:Sns"] = _sns.BaseAddress.ToString(),
-        });
+        var settings = AwsTest.Settings(table);
+        settings["CustomLabels:Aws:ServiceUrls:DynamoDb"] = dynalite.Server.Url;
+        settings["CustomLabels:Aws:ServiceUrls:Sns"] = _sns.BaseAddress.ToString();
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<Amazon.Runtime.AWSCredentials>(AwsTest.Credentials);
         builder.AddCustomLabelsCore();
         _host = builder.Build();

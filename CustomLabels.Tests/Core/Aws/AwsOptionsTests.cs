@@ -13,18 +13,7 @@ namespace CustomLabels.Tests.Core.Aws;
 
 public sealed class AwsOptionsTests
 {
-    private static readonly Dictionary<string, string?> Valid = new()
-    {
-        ["CustomLabels:Backend"] = "Aws",
-        ["CustomLabels:Aws:Region"] = "us-east-1",
-        ["CustomLabels:Aws:BucketName"] = "customlabels-test",
-        ["CustomLabels:Aws:ParameterPathPrefix"] = "/customlabels/",
-        ["CustomLabels:Aws:StateMachineArn"] = AwsTest.StateMachineArn,
-        ["CustomLabels:Aws:ProjectArn"] = AwsTest.ProjectArn,
-        ["CustomLabels:Aws:FlowDefinitionArn"] = AwsTest.FlowDefinitionArn,
-        ["CustomLabels:Aws:TableName"] = "customlabels",
-        ["CustomLabels:Aws:TopicArn"] = AwsTest.TopicArn,
-    };
+    private static readonly Dictionary<string, string?> Valid = AwsTest.Settings();
 
     [Fact]
     public async Task TheAwsBackendStartsWithValidSettingsAndServesEveryPortFromAws()

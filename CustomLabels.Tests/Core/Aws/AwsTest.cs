@@ -37,6 +37,20 @@ internal static class AwsTest
         Retry = new AwsRetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) },
     };
 
+    /// <summary>The configuration of the AWS backend for these settings, as a host reads it.</summary>
+    public static Dictionary<string, string?> Settings(string tableName = "customlabels") => new()
+    {
+        ["CustomLabels:Backend"] = "Aws",
+        ["CustomLabels:Aws:Region"] = Region,
+        ["CustomLabels:Aws:BucketName"] = Bucket,
+        ["CustomLabels:Aws:ParameterPathPrefix"] = "/customlabels/",
+        ["CustomLabels:Aws:StateMachineArn"] = StateMachineArn,
+        ["CustomLabels:Aws:ProjectArn"] = ProjectArn,
+        ["CustomLabels:Aws:FlowDefinitionArn"] = FlowDefinitionArn,
+        ["CustomLabels:Aws:TableName"] = tableName,
+        ["CustomLabels:Aws:TopicArn"] = TopicArn,
+    };
+
     public static AwsJsonClient Client(AwsService service, Uri endpoint, AwsOptions? options = null) =>
         new(service, Region, endpoint, Credentials, Http, (options ?? Options()).Retry, NullLogger.Instance);
 
