@@ -71,6 +71,8 @@ internal static class AwsServiceCollectionExtensions
             sp.GetRequiredService<IObjectStore>(),
             sp.GetRequiredService<IOptions<AwsOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new HumanReviewPortal(
+            string.IsNullOrEmpty(Options(sp).LabelingPortalUrl) ? null : new Uri(Options(sp).LabelingPortalUrl!)));
         services.AddSingleton<INotifier>(sp => new SnsNotifier(
             sp.GetRequiredKeyedService<AwsJsonClient>(AwsService.Sns),
             sp.GetRequiredService<DynamoDbTable>(),

@@ -1,5 +1,6 @@
 using CustomLabels.Core;
 using CustomLabels.Core.Models;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Aws;
 using CustomLabels.Core.Workflow;
@@ -13,7 +14,10 @@ namespace CustomLabels.Tests.Core.Aws;
 
 public sealed class AwsOptionsTests
 {
-    private static readonly Dictionary<string, string?> Valid = AwsTest.Settings();
+    private static readonly Dictionary<string, string?> Valid = new(AwsTest.Settings())
+    {
+        ["CustomLabels:Aws:LabelingPortalUrl"] = "https://abc123.labeling.us-east-1.sagemaker.aws",
+    };
 
     [Fact]
     public async Task TheAwsBackendStartsWithValidSettingsAndServesEveryPortFromAws()
@@ -26,6 +30,7 @@ public sealed class AwsOptionsTests
         Assert.IsType<StepFunctionsWorkflowService>(host.Services.GetRequiredService<IWorkflowService>());
         Assert.NotNull(host.Services.GetRequiredService<ICustomLabelsModel>());
         Assert.IsType<ParameterSchedules>(host.Services.GetRequiredService<ISchedules>());
+        Assert.Equal(new Uri("https://abc123.labeling.us-east-1.sagemaker.aws"), host.Services.GetRequiredService<HumanReviewPortal>().Url);
         var handlers = host.Services.GetServices<ITaskHandler>().Select(h => h.Name).ToList();
         Assert.Contains("DetectCustomLabels", handlers);
         Assert.Contains("CreateHumanLoop", handlers);
@@ -42,6 +47,7 @@ public sealed class AwsOptionsTests
     [InlineData("CustomLabels:Aws:TopicArn", "arn:aws:sqs:us-east-1:123456789012:q", "CustomLabels:Aws:TopicArn must look like")]
     [InlineData("CustomLabels:Aws:ServiceUrls:S3", "localhost:9000", "CustomLabels:Aws:ServiceUrls:S3 must be an absolute http or https URL")]
     [InlineData("CustomLabels:Aws:TableName", null, "CustomLabels:Aws:TableName is required")]
+    [InlineData("CustomLabels:Aws:LabelingPortalUrl", "portal", "CustomLabels:Aws:LabelingPortalUrl must be an absolute URL")]
     public async Task ABadSettingStopsTheStartWithAMessageNamingIt(string key, string? value, string message)
     {
         using var host = Build(new Dictionary<string, string?>(Valid) { [key] = value });
