@@ -72,6 +72,13 @@ internal static class AwsTest
             ],
             BillingMode = BillingMode.PAY_PER_REQUEST,
         });
+
+        // A new table is CREATING for a moment; like the SDK's table-exists waiter, wait until it says ACTIVE.
+        while ((await dynamo.DescribeTableAsync(name)).Table.TableStatus != TableStatus.ACTIVE)
+        {
+            await Task.Delay(10);
+        }
+
         return name;
     }
 }
