@@ -1,3 +1,4 @@
+using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Detections.Embedded;
@@ -53,6 +54,7 @@ public static class DependencyInjection
         builder.Services.AddEmbeddedModel();
         builder.Services.AddEmbeddedParameters();
         builder.Services.AddEmbeddedWorkflow();
+        builder.Services.AddEmbeddedAccounts();
         builder.Services.AddEmbeddedDetections();
         builder.Services.AddEmbeddedReview();
         builder.Services.AddEmbeddedNotifications();
@@ -63,5 +65,9 @@ public static class DependencyInjection
     {
         builder.Services.AddAwsAdapters();
         builder.Services.AddWorkflowTaskHandlers();
+
+        // The dashboard's own users and API keys are not part of the pipeline: they stay in the local database.
+        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddEmbeddedAccounts();
     }
 }

@@ -6,6 +6,7 @@ using CustomLabels.Core.Aws;
 using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Aws;
 using CustomLabels.Tests.Core.Aws;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -77,7 +78,7 @@ public sealed partial class InfraTemplateTests
         Assert.Equal(schedule, WorkflowEvents.BranchOf(input));
         Assert.Equal(ParameterCatalog.Get(enabledParameter).DefaultValue == "true" ? "ENABLED" : "DISABLED", properties["State"]!.GetValue<string>());
         Assert.Equal(
-            CustomLabels.Core.Workflow.Aws.ParameterSchedules.RateOf(TimeSpan.FromMinutes(int.Parse(ParameterCatalog.Get(frequencyParameter).DefaultValue, System.Globalization.CultureInfo.InvariantCulture))),
+            ParameterSchedules.RateOf(TimeSpan.FromMinutes(int.Parse(ParameterCatalog.Get(frequencyParameter).DefaultValue, System.Globalization.CultureInfo.InvariantCulture))),
             properties["ScheduleExpression"]!.GetValue<string>());
     }
 
@@ -88,6 +89,8 @@ public sealed partial class InfraTemplateTests
         var prefixes = pattern["detail"]!["object"]!["key"]!.AsArray().Select(k => k!["prefix"]!.GetValue<string>());
 
         Assert.Equal([BucketLayout.DetectionImages, BucketLayout.HumanLoopOutput], prefixes);
+        var starter = Resources["ObjectCreatedRule"]!["Properties"]!["Targets"]![0]!["Arn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        Assert.Equal(ObjectCreatedExecutions.HandlerName, Resources[starter]!["Properties"]!["Handler"]!.GetValue<string>());
         Assert.Equal(WorkflowEvents.ObjectCreatedDetailType, pattern["detail-type"]![0]!.GetValue<string>());
         Assert.Equal(WorkflowEvents.ParameterChangeDetailType, Resources["ParameterChangeRule"]!["Properties"]!["EventPattern"]!["detail-type"]![0]!.GetValue<string>());
         Assert.True(Resources["Bucket"]!["Properties"]!["NotificationConfiguration"]!["EventBridgeConfiguration"]!["EventBridgeEnabled"]!.GetValue<bool>());

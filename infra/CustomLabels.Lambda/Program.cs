@@ -1,5 +1,6 @@
 using CustomLabels.Core;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Aws;
 using CustomLabels.Lambda;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,9 @@ catch (Exception exception) when (exception is InvalidOperationException or Micr
 }
 
 var handlers = host.Services.GetServices<ITaskHandler>().ToList();
+var workflow = host.Services.GetRequiredService<IWorkflowService>();
 await runtime.RunAsync(
-    (input, output, requestId, token) => TaskFunction.InvokeAsync(handlers, handlerName, input, output, requestId, token),
+    (input, output, requestId, token) => handlerName == ObjectCreatedExecutions.HandlerName
+        ? TaskFunction.StartExecutionAsync(workflow, input, output, token)
+        : TaskFunction.InvokeAsync(handlers, handlerName, input, output, requestId, token),
     CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Aws;
 
 namespace CustomLabels.Lambda;
 
@@ -65,6 +66,27 @@ public static class TaskFunction
         {
             result.WriteTo(writer);
         }
+    }
+
+    /// <summary>
+    /// The starter function: starts (or joins) the execution for an EventBridge S3 event under the name the
+    /// dashboard uses, and writes the execution's summary.
+    /// </summary>
+    public static async Task StartExecutionAsync(IWorkflowService workflow, Stream input, Stream output, CancellationToken cancellationToken)
+    {
+        JsonNode? payload;
+        ExecutionSummary execution;
+        try
+        {
+            payload = await JsonNode.ParseAsync(input, cancellationToken: cancellationToken);
+            execution = await ObjectCreatedExecutions.StartAsync(workflow, payload, cancellationToken);
+        }
+        catch (Exception exception) when (exception is JsonException or ArgumentException)
+        {
+            throw new TaskFunctionException("CustomLabels.InvalidInput", exception.Message, exception);
+        }
+
+        await JsonSerializer.SerializeAsync(output, execution, cancellationToken: cancellationToken);
     }
 
     private static (JsonNode? State, TaskContext Context) Unwrap(JsonNode? payload, string handlerName, string requestId)

@@ -47,11 +47,24 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
         }
 
         var branch = WorkflowEvents.BranchOf(input);
+        var named = name is not null;
         name ??= $"{branch}-{Guid.NewGuid():N}";
-        var answer = await _client.CallAsync(
-            "StartExecution",
-            new JsonObject { ["stateMachineArn"] = _stateMachineArn, ["name"] = name, ["input"] = inputJson },
-            cancellationToken);
+        JsonObject answer;
+        try
+        {
+            answer = await _client.CallAsync(
+                "StartExecution",
+                new JsonObject { ["stateMachineArn"] = _stateMachineArn, ["name"] = name, ["input"] = inputJson },
+                cancellationToken);
+        }
+        catch (AwsConflictException) when (named)
+        {
+            // Step Functions answers a running execution's name and input with that execution, and refuses a
+            // finished one's: the same event has run already, and its execution is the answer.
+            return (await DescribeExecutionAsync(ExecutionArnOf(name), cancellationToken))?.Summary
+                   ?? throw new AwsResourceNotFoundException($"The execution '{name}' exists but cannot be described.");
+        }
+
         var arn = AwsJson.Text(answer["executionArn"]) ?? throw new InvalidOperationException("Step Functions started an execution but did not return its ARN.");
         Remember(arn, branch);
         return new ExecutionSummary(arn, name, branch, ExecutionStatus.Running, AwsJson.Timestamp(answer["startDate"]) ?? _time.GetUtcNow(), null);
@@ -158,6 +171,10 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
             delay = TimeSpan.FromTicks(Math.Min(LongestPoll.Ticks, delay.Ticks * 2));
         }
     }
+
+    /// <summary>The ARN of the execution with this name: <c>arn:…:execution:&lt;state machine&gt;:&lt;name&gt;</c>.</summary>
+    public string ExecutionArnOf(string name) =>
+        $"{_stateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal)}:{name}";
 
     /// <summary>Reads one history event; its details sit in the one member named <c>…EventDetails</c>.</summary>
     internal static HistoryEvent ReadEvent(JsonObject item)

@@ -39,6 +39,40 @@ public sealed class StepFunctionsWorkflowServiceTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task StartingANameThatHasRunReturnsThatExecution()
+    {
+        var info = new CustomLabels.Core.Storage.ObjectInfo("images_for_detection/a.jpg", 5, DateTimeOffset.UtcNow, "0cc175b9c0f1b6a831c399e269772661", new Dictionary<string, string>());
+        var eventBridge = JsonNode.Parse($$$"""
+            {"version":"0","id":"17793124-05d4-b198-2fde-7ededc63b103","detail-type":"Object Created","source":"aws.s3","account":"123456789012",
+             "time":"2026-11-29T10:00:00Z","region":"us-east-1","resources":["arn:aws:s3:::{{{AwsTest.Bucket}}}"],
+             "detail":{"version":"0","bucket":{"name":"{{{AwsTest.Bucket}}}"},"object":{"key":"{{{info.Key}}}","size":5,"etag":"{{{info.ETag}}}","sequencer":"00617F08299329D189"},
+                       "request-id":"N4N7GDK58NMKJ12R","requester":"123456789012","reason":"PutObject"}}
+            """);
+        var (input, name) = ObjectCreatedExecutions.For(eventBridge);
+        var arn = _workflow.ExecutionArnOf(name);
+        _server.Respond(400, """{"__type":"com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists","message":"Execution Already Exists"}""");
+        _server.Respond(200, new JsonObject
+        {
+            ["executionArn"] = arn, ["stateMachineArn"] = AwsTest.StateMachineArn, ["name"] = name, ["status"] = "SUCCEEDED",
+            ["startDate"] = 1700000000, ["stopDate"] = 1700000002, ["input"] = input,
+        }.ToJsonString());
+
+        var started = await ObjectCreatedExecutions.StartAsync(_workflow, eventBridge, CancellationToken.None);
+
+        // The event starts exactly what the HTTP API starts for the image it stored.
+        Assert.Equal(WorkflowEvents.ObjectCreated(AwsTest.Bucket, info).ToJsonString(), input);
+        Assert.Equal(ExecutionNames.ForObject(info.Key, info.ETag), name);
+        Assert.Equal((arn, ExecutionStatus.Succeeded, WorkflowEvents.Branches.Detection), (started.ExecutionId, started.Status, started.Branch));
+        Assert.Equal("arn:aws:states:us-east-1:123456789012:execution:customlabels:" + name, arn);
+        await botocore.AssertMatchesModelAsync("stepfunctions", "StartExecution", _server.Requests[0]);
+        await botocore.AssertMatchesModelAsync("stepfunctions", "DescribeExecution", _server.Requests[1]);
+    }
+
+    [Fact]
+    public void AnEventThatIsNotANewObjectIsRefused() =>
+        Assert.Throws<ArgumentException>(() => ObjectCreatedExecutions.For(WorkflowEvents.Scheduled("training")));
+
+    [Fact]
     public async Task ListExecutionsReadsBranchesFromNamesOrFromTheInputAndFiltersByStatus()
     {
         _server.Respond(200, $$"""
