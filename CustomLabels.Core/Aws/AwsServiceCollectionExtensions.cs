@@ -18,6 +18,7 @@ using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Aws;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Aws;
+using CustomLabels.Core.Workflow.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,10 @@ internal static class AwsServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AwsOptions>, AwsOptionsValidator>();
+
+        // Object events name the pipeline's bucket, as EventBridge does, so that the HTTP API's execution input for an
+        // image it stored is the one the starter function builds from the event.
+        services.AddOptions<WorkflowOptions>().Configure<IOptions<AwsOptions>>((workflow, aws) => workflow.BucketName = aws.Value.BucketName);
         services.AddHttpClient(HttpClientName);
 
         // The SDK's default chain: environment, profile, SSO, web identity, container and instance credentials,

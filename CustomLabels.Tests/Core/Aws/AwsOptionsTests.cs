@@ -31,6 +31,7 @@ public sealed class AwsOptionsTests
         Assert.NotNull(host.Services.GetRequiredService<ICustomLabelsModel>());
         Assert.IsType<ParameterSchedules>(host.Services.GetRequiredService<ISchedules>());
         Assert.Equal(new Uri("https://abc123.labeling.us-east-1.sagemaker.aws"), host.Services.GetRequiredService<HumanReviewPortal>().Url);
+        Assert.Equal(AwsTest.Bucket, host.Services.GetRequiredService<IOptions<CustomLabels.Core.Workflow.Embedded.WorkflowOptions>>().Value.BucketName);
         var handlers = host.Services.GetServices<ITaskHandler>().Select(h => h.Name).ToList();
         Assert.Contains("DetectCustomLabels", handlers);
         Assert.Contains("CreateHumanLoop", handlers);
