@@ -175,7 +175,17 @@ public sealed class DetectionApiTests(TrainedApp fixture) : IClassFixture<Traine
         Assert.True((bool)version["running"]!);
         Assert.Equal("RUNNING", (string)version["version"]!["status"]!);
         Assert.Equal(["godot", "keepassxc"], version["labels"]!.AsArray().Select(l => (string)l!["label"]!).Order());
-        Assert.All(version["labels"]!.AsArray(), l => Assert.InRange((double)l!["f1Score"]!, 0, 1));
+        Assert.All(version["labels"]!.AsArray(), l => Assert.InRange((double)l!["metrics"]!["f1Score"]!, 0, 1));
+        Assert.InRange((double)version["version"]!["f1Score"]!, 0, 1);
+    }
+
+    [Fact]
+    public async Task AfterTrainingNoImageOfTheSetIsUntrained()
+    {
+        var summary = await fixture.Operator.GetFromJsonAsync<JsonObject>("/api/training-images");
+
+        Assert.Equal((10, 0), ((int)summary!["total"]!, (int)summary["untrained"]!));
+        Assert.Equal(["godot", "keepassxc"], summary["labels"]!.AsArray().Select(l => (string)l!["label"]!));
     }
 
     [Fact]

@@ -31,6 +31,21 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
     }
 
     [Fact]
+    public async Task NewImagesCountAsUntrainedAgainstTheMinimum()
+    {
+        var before = await _operator.GetFromJsonAsync<JsonObject>("/api/training-images");
+        using (var upload = await _operator.PostAsync($"/api/training-images/{NewLabel()}", Files(("a.jpg", Image("geany_04.jpg")), ("b.jpg", Image("geany_05.jpg")))))
+        {
+            Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        }
+
+        var after = await _operator.GetFromJsonAsync<JsonObject>("/api/training-images");
+        Assert.Equal((int)before!["untrained"]! + 2, (int)after!["untrained"]!);
+        Assert.Equal((int)before["total"]! + 2, (int)after["total"]!);
+        Assert.Equal(10, (int)after["minimumUntrainedImages"]!);
+    }
+
+    [Fact]
     public async Task TheSameImageAgainIsUnchangedAndOtherContentUnderTheSameNameIsRefused()
     {
         var label = NewLabel();
