@@ -1,7 +1,14 @@
+using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Models.Embedded;
+using CustomLabels.Core.Notifications.Embedded;
+using CustomLabels.Core.Parameters.Embedded;
+using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
+using CustomLabels.Core.Workflow.Embedded;
+using CustomLabels.Core.Workflow.Handlers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,6 +51,13 @@ public static class DependencyInjection
         builder.Services.AddSingleton<FileObjectStore>();
         builder.Services.AddSingleton<IObjectStore>(sp => sp.GetRequiredService<FileObjectStore>());
         builder.Services.AddEmbeddedModel();
+        builder.Services.AddEmbeddedParameters();
+        builder.Services.AddEmbeddedWorkflow();
+        builder.Services.AddEmbeddedAccounts();
+        builder.Services.AddEmbeddedDetections();
+        builder.Services.AddEmbeddedReview();
+        builder.Services.AddEmbeddedNotifications();
+        builder.Services.AddWorkflowTaskHandlers();
     }
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)

@@ -1,12 +1,4 @@
-using CustomLabels.Core;
+using CustomLabels.Web;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddCustomLabelsCore();
-builder.Services.AddHealthChecks();
-
-var app = builder.Build();
-app.MapHealthChecks("/health");
-app.Run();
-
-/// <summary>The web host's entry point, visible to tests and benchmarks that start it.</summary>
-public partial class Program;
+await using var app = CustomLabelsWebApp.Create(args);
+await app.RunAsync();

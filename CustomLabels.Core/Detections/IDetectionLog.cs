@@ -12,7 +12,7 @@ public interface IDetectionLog
     /// <summary>Records the human loop created for a detection.</summary>
     Task RecordHumanLoopAsync(string requestId, string humanLoopName, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a review's outcome: the human label (null for none of the above) and the training key it was copied to.</summary>
+    /// <summary>Records a review's outcome (once; recording it again changes nothing): the human label (null for none of the above) and the training key it was copied to.</summary>
     Task RecordReviewAsync(string humanLoopName, string? humanLabel, string? copiedKey, CancellationToken cancellationToken = default);
 
     /// <summary>One detection, or null.</summary>
@@ -66,6 +66,12 @@ public sealed record DetectionRecord
 
     /// <summary>Its ordinal among all detections (1, 2, ...), used by sampling.</summary>
     public long Sequence { get; init; }
+
+    /// <summary>The image's ETag (its content's identity) when it was detected.</summary>
+    public string? ImageETag { get; init; }
+
+    /// <summary>When a reviewer answered its loop; set for "none of the above" too, whose human label stays null.</summary>
+    public DateTimeOffset? ReviewedAt { get; init; }
 }
 
 /// <summary>Which detections to list.</summary>
@@ -74,12 +80,14 @@ public sealed record DetectionRecord
 /// <param name="AfterSequence">Only those after this sequence number (sampling).</param>
 /// <param name="NextToken">The token of the previous page.</param>
 /// <param name="MaxResults">The page size, 1 to 500.</param>
+/// <param name="OldestFirst">List in sequence order (oldest first) instead of newest first.</param>
 public sealed record DetectionQuery(
     string? Search = null,
     string? RequestedBy = null,
     long? AfterSequence = null,
     string? NextToken = null,
-    int MaxResults = 50);
+    int MaxResults = 50,
+    bool OldestFirst = false);
 
 /// <summary>A page of detections.</summary>
 public sealed record DetectionPage(IReadOnlyList<DetectionRecord> Items, string? NextToken);

@@ -40,6 +40,12 @@ public sealed record Notification(
 {
     /// <summary>The feed's id, assigned when stored.</summary>
     public long Id { get; init; }
+
+    /// <summary>
+    /// Identifies the event the message reports (e.g. an execution's step). Publishing again with the same id
+    /// stores and sends nothing, so a step that runs again after a crash does not notify twice. Default: none.
+    /// </summary>
+    public string? DeduplicationId { get; init; }
 }
 
 /// <summary>Which notifications to list.</summary>

@@ -10,6 +10,12 @@ public interface IHumanReview
     /// <summary>Starts a loop. Starting a loop with a name that exists returns the existing loop.</summary>
     Task<HumanLoop> StartHumanLoopAsync(StartHumanLoopRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The loop in progress for an image, or null: matched by <paramref name="imageETag"/> (the same content under any
+    /// key) when given, else by <paramref name="imageKey"/>.
+    /// </summary>
+    Task<HumanLoop?> FindOpenHumanLoopAsync(string imageKey, string? imageETag, CancellationToken cancellationToken = default);
+
     /// <summary>Describes a loop, or null when there is none with this name.</summary>
     Task<HumanLoop?> DescribeHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default);
 
@@ -69,7 +75,11 @@ public sealed record HumanLoopInput(
     IReadOnlyList<Models.CustomLabel> Labels,
     HumanLoopReason Reason,
     string? RequestId,
-    IReadOnlyList<string> KnownLabels);
+    IReadOnlyList<string> KnownLabels)
+{
+    /// <summary>The image's ETag, so that one image (under any key) has at most one loop in progress.</summary>
+    public string? ImageETag { get; init; }
+}
 
 /// <summary>A request to start a loop.</summary>
 public sealed record StartHumanLoopRequest(string HumanLoopName, HumanLoopInput Input);

@@ -102,5 +102,6 @@ internal static class BenchmarkRunner
 /// <summary>Every benchmark, in the order they run.</summary>
 internal static class Benchmarks
 {
-    public static IReadOnlyList<IBenchmark> All { get; } = [new Model.DetectionBenchmark(), new Model.TrainingBenchmark()];
+    public static IReadOnlyList<IBenchmark> All { get; } =
+        [new Model.DetectionBenchmark(), new Model.TrainingBenchmark(), new WorkflowBenchmark()];
 }

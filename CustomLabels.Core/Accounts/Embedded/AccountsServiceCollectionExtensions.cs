@@ -1,0 +1,15 @@
+using CustomLabels.Core.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CustomLabels.Core.Accounts.Embedded;
+
+/// <summary>Registers users and API keys in the embedded database.</summary>
+internal static class AccountsServiceCollectionExtensions
+{
+    public static IServiceCollection AddEmbeddedAccounts(this IServiceCollection services)
+    {
+        services.AddSingleton<ISqliteMigration>(SqliteAccountStore.Migration);
+        services.AddSingleton<IAccountStore, SqliteAccountStore>();
+        return services;
+    }
+}

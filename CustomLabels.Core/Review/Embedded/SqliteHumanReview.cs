@@ -1,0 +1,384 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CustomLabels.Core.Data;
+using CustomLabels.Core.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CustomLabels.Core.Review.Embedded;
+
+/// <summary>
+/// The embedded human review (A2I's runtime): loops in SQLite, answered in the dashboard or through the API. An
+/// answer completes the loop and writes <c>output.json</c> in A2I's format under <c>a2i-human-loop-data/</c>, and
+/// that new object starts the review branch of the workflow. One image has at most one loop in progress.
+/// </summary>
+internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
+{
+    public static readonly ISqliteMigration Migration = new SqliteMigration(
+        "0410-human-loops",
+        """
+        CREATE TABLE human_loops (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            creation_ticks INTEGER NOT NULL,
+            creation_time TEXT NOT NULL,
+            input_json TEXT NOT NULL,
+            image_key TEXT NOT NULL,
+            image_etag TEXT,
+            reason TEXT NOT NULL,
+            failure_reason TEXT,
+            output_key TEXT,
+            output_written INTEGER NOT NULL DEFAULT 0,
+            answer_label TEXT,
+            answer_none INTEGER,
+            answered_by TEXT,
+            answered_at TEXT
+        );
+        CREATE INDEX human_loops_status ON human_loops (status, id);
+        CREATE INDEX human_loops_created ON human_loops (creation_ticks);
+        CREATE INDEX human_loops_image_key ON human_loops (image_key, status);
+        CREATE UNIQUE INDEX human_loops_open_image ON human_loops (image_etag) WHERE status = 'InProgress';
+        """);
+
+    private const string Columns =
+        "id, name, status, creation_time, input_json, failure_reason, output_key, answer_label, answer_none, answered_by, answered_at";
+
+    private const string AccountPrefix = "arn:aws:sagemaker:local:000000000000:";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    private readonly SqliteDatabase _database;
+    private readonly IObjectStore _store;
+    private readonly PipelineEvents _events;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqliteHumanReview> _logger;
+    private readonly string _flowName;
+    private readonly string _flowArn;
+
+    public SqliteHumanReview(
+        SqliteDatabase database,
+        IObjectStore store,
+        PipelineEvents events,
+        TimeProvider time,
+        IOptions<ReviewOptions> options,
+        ILogger<SqliteHumanReview> logger)
+    {
+        _database = database;
+        _store = store;
+        _events = events;
+        _time = time;
+        _logger = logger;
+        _flowName = options.Value.FlowDefinitionName;
+        _flowArn = $"{AccountPrefix}flow-definition/{_flowName}";
+    }
+
+    public async Task<HumanLoop> StartHumanLoopAsync(StartHumanLoopRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Input);
+        if (request.HumanLoopName is not { Length: <= 63 } name || !LoopName().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"'{ObjectKey.Printable(request.HumanLoopName)}' is not a human loop name: use 1 to 63 lower-case letters, digits and hyphens.",
+                nameof(request));
+        }
+
+        ObjectKey.Validate(request.Input.ImageKey);
+        if (await DescribeHumanLoopAsync(request.HumanLoopName!, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+
+        var now = _time.GetUtcNow();
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO human_loops (name, status, creation_ticks, creation_time, input_json, image_key, image_etag, reason)
+            VALUES ($name, 'InProgress', $ticks, $time, $input, $key, $etag, $reason)
+            ON CONFLICT (name) DO NOTHING;
+            """;
+        command.Parameters.AddWithValue("$name", request.HumanLoopName);
+        command.Parameters.AddWithValue("$ticks", now.UtcTicks);
+        command.Parameters.AddWithValue("$time", Format(now));
+        command.Parameters.AddWithValue("$input", JsonSerializer.Serialize(request.Input, Json));
+        command.Parameters.AddWithValue("$key", request.Input.ImageKey);
+        command.Parameters.AddWithValue("$etag", (object?)request.Input.ImageETag ?? DBNull.Value);
+        command.Parameters.AddWithValue("$reason", request.Input.Reason.ToString());
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT: the image's open-loop index */)
+        {
+            var open = await FindOpenHumanLoopAsync(request.Input.ImageKey, request.Input.ImageETag, cancellationToken);
+            throw new HumanLoopConflictException(
+                $"The image '{ObjectKey.Printable(request.Input.ImageKey)}' already has the human loop '{open?.HumanLoopName}' in progress.");
+        }
+
+        _events.Publish(new PipelineEvent(PipelineEventKind.HumanLoop, request.HumanLoopName));
+        return await DescribeHumanLoopAsync(request.HumanLoopName!, cancellationToken)
+            ?? throw new HumanLoopNotFoundException(request.HumanLoopName!);
+    }
+
+    public async Task<HumanLoop?> FindOpenHumanLoopAsync(string imageKey, string? imageETag, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imageKey);
+        return await QuerySingleAsync(
+            imageETag is null
+                ? "WHERE image_key = $key AND status = 'InProgress' ORDER BY id LIMIT 1"
+                : "WHERE image_etag = $etag AND status = 'InProgress' ORDER BY id LIMIT 1",
+            [("$key", imageKey), ("$etag", imageETag)],
+            cancellationToken);
+    }
+
+    public Task<HumanLoop?> DescribeHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default) =>
+        QuerySingleAsync("WHERE name = $name", [("$name", humanLoopName)], cancellationToken);
+
+    public async Task<HumanLoopPage> ListHumanLoopsAsync(HumanLoopQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.MaxResults, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.MaxResults, 100);
+        var resumeAfter = PageToken.Decode(query.NextToken);
+
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Status is { } status)
+        {
+            where.Add("status = $status");
+            command.Parameters.AddWithValue("$status", status.ToString());
+        }
+
+        if (query.CreatedAfter is { } after)
+        {
+            where.Add("creation_ticks > $after");
+            command.Parameters.AddWithValue("$after", after.UtcTicks);
+        }
+
+        if (query.CreatedBefore is { } before)
+        {
+            where.Add("creation_ticks < $before");
+            command.Parameters.AddWithValue("$before", before.UtcTicks);
+        }
+
+        if (resumeAfter is { } position)
+        {
+            where.Add(query.Ascending ? "id > $resume" : "id < $resume");
+            command.Parameters.AddWithValue("$resume", position);
+        }
+
+        command.CommandText = $"""
+            SELECT {Columns} FROM human_loops
+            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
+            ORDER BY id {(query.Ascending ? "ASC" : "DESC")} LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$limit", query.MaxResults + 1);
+
+        var rows = new List<(long Id, HumanLoop Loop)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetInt64(0), Read(reader)));
+        }
+
+        if (rows.Count <= query.MaxResults)
+        {
+            return new HumanLoopPage([.. rows.Select(r => r.Loop)], null);
+        }
+
+        rows.RemoveAt(rows.Count - 1);
+        return new HumanLoopPage([.. rows.Select(r => r.Loop)], PageToken.Encode(rows[^1].Id));
+    }
+
+    public async Task StopHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default)
+    {
+        var changed = await ExecuteAsync(
+            "UPDATE human_loops SET status = 'Stopped' WHERE name = $name AND status IN ('InProgress', 'Stopping');",
+            [("$name", humanLoopName)],
+            cancellationToken);
+        if (changed == 0)
+        {
+            var loop = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
+            if (loop.Status != HumanLoopStatus.Stopped)
+            {
+                throw new HumanLoopConflictException($"The human loop '{humanLoopName}' is {loop.Status}; only a loop in progress can be stopped.");
+            }
+
+            return;
+        }
+
+        _events.Publish(new PipelineEvent(PipelineEventKind.HumanLoop, humanLoopName));
+    }
+
+    public async Task DeleteHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default)
+    {
+        var changed = await ExecuteAsync(
+            "DELETE FROM human_loops WHERE name = $name AND status NOT IN ('InProgress', 'Stopping') AND (output_key IS NULL OR output_written = 1);",
+            [("$name", humanLoopName)],
+            cancellationToken);
+        if (changed == 0)
+        {
+            var loop = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
+            throw new HumanLoopConflictException($"The human loop '{humanLoopName}' is {loop.Status}; stop it before deleting it.");
+        }
+
+        _events.Publish(new PipelineEvent(PipelineEventKind.HumanLoop, humanLoopName));
+    }
+
+    public async Task<HumanLoop> AnswerHumanLoopAsync(string humanLoopName, HumanLoopAnswer answer, string workerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(workerId);
+        var label = answer.NoneOfTheAbove ? null : answer.Label?.Trim();
+        if (!answer.NoneOfTheAbove)
+        {
+            if (string.IsNullOrEmpty(label))
+            {
+                throw new ArgumentException("An answer names a label or is none of the above.", nameof(answer));
+            }
+
+            ObjectKey.ValidateSegment(label, "label");
+        }
+
+        var loop = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
+        var now = _time.GetUtcNow();
+        var outputKey = HumanLoopOutput.KeyOf(_flowName, humanLoopName, now);
+
+        // Claim the loop first, so that of two reviewers answering at once exactly one writes an output.
+        var claimed = await ExecuteAsync(
+            """
+            UPDATE human_loops SET status = 'Completed', output_key = $output, output_written = 0,
+                answer_label = $label, answer_none = $none, answered_by = $worker, answered_at = $at
+            WHERE name = $name AND status = 'InProgress';
+            """,
+            [("$name", humanLoopName), ("$output", outputKey), ("$label", label), ("$none", label is null ? "1" : "0"), ("$worker", workerId), ("$at", Format(now))],
+            cancellationToken);
+        if (claimed == 0)
+        {
+            var current = await DescribeHumanLoopAsync(humanLoopName, cancellationToken);
+            throw new HumanLoopConflictException(
+                $"The human loop '{humanLoopName}' is {current?.Status ?? loop.Status}; only a loop in progress can be answered.");
+        }
+
+        var completed = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
+        try
+        {
+            await WriteOutputAsync(completed, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            await ExecuteAsync(
+                """
+                UPDATE human_loops SET status = 'InProgress', output_key = NULL, answer_label = NULL, answer_none = NULL,
+                    answered_by = NULL, answered_at = NULL
+                WHERE name = $name AND output_written = 0;
+                """,
+                [("$name", humanLoopName)],
+                CancellationToken.None);
+            throw;
+        }
+
+        _events.Publish(new PipelineEvent(PipelineEventKind.HumanLoop, humanLoopName));
+        return completed;
+    }
+
+    /// <summary>Writes the outputs of loops that were answered but whose output a stop interrupted.</summary>
+    public async Task RecoverOutputsAsync(CancellationToken cancellationToken)
+    {
+        var pending = new List<HumanLoop>();
+        await using (var connection = await _database.OpenAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT {Columns} FROM human_loops WHERE status = 'Completed' AND output_written = 0;";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                pending.Add(Read(reader));
+            }
+        }
+
+        foreach (var loop in pending)
+        {
+            LogRecovering(_logger, loop.HumanLoopName);
+            await WriteOutputAsync(loop, cancellationToken);
+        }
+    }
+
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) => RecoverOutputsAsync(cancellationToken);
+
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task WriteOutputAsync(HumanLoop loop, CancellationToken cancellationToken)
+    {
+        var submitted = loop.AnsweredAt ?? _time.GetUtcNow();
+        var document = HumanLoopOutput.Create(loop, loop.Answer!, loop.AnsweredBy ?? "unknown", loop.CreationTime, submitted);
+        await _store.PutBytesAsync(loop.OutputKey!, JsonSerializer.SerializeToUtf8Bytes(document), cancellationToken: cancellationToken);
+        await ExecuteAsync("UPDATE human_loops SET output_written = 1 WHERE name = $name;", [("$name", loop.HumanLoopName)], cancellationToken);
+    }
+
+    private async Task<HumanLoop?> QuerySingleAsync(string clause, (string Name, string? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM human_loops {clause};";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, (object?)value ?? DBNull.Value);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, (string Name, string? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, (object?)value ?? DBNull.Value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private HumanLoop Read(SqliteDataReader reader)
+    {
+        var name = reader.GetString(1);
+        var none = !reader.IsDBNull(8) && reader.GetInt64(8) == 1;
+        var label = reader.IsDBNull(7) ? null : reader.GetString(7);
+        return new HumanLoop
+        {
+            HumanLoopName = name,
+            HumanLoopArn = $"{AccountPrefix}human-loop/{name}",
+            FlowDefinitionArn = _flowArn,
+            Status = Enum.Parse<HumanLoopStatus>(reader.GetString(2)),
+            CreationTime = Parse(reader.GetString(3)),
+            Input = JsonSerializer.Deserialize<HumanLoopInput>(reader.GetString(4), Json)!,
+            FailureReason = reader.IsDBNull(5) ? null : reader.GetString(5),
+            OutputKey = reader.IsDBNull(6) ? null : reader.GetString(6),
+            Answer = none ? HumanLoopAnswer.None : label is null ? null : HumanLoopAnswer.ForLabel(label),
+            AnsweredBy = reader.IsDBNull(9) ? null : reader.GetString(9),
+            AnsweredAt = reader.IsDBNull(10) ? null : Parse(reader.GetString(10)),
+        };
+    }
+
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    [GeneratedRegex("^[a-z0-9](-*[a-z0-9]){0,62}$")]
+    private static partial Regex LoopName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Writing the output of human loop {Name}, answered before the last stop")]
+    private static partial void LogRecovering(ILogger logger, string name);
+}

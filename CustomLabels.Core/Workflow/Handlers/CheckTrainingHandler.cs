@@ -1,0 +1,95 @@
+using System.Globalization;
+using CustomLabels.Core.Models;
+using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CustomLabels.Core.Workflow.Handlers;
+
+/// <summary>
+/// Training branch, first step: decides whether to train. Training goes ahead when automatic training is on, there
+/// are at least Minimum-Untrained-Images images the running version has not seen (both skipped when forced), the
+/// set has at least two labels, and no version is training or starting. It also names the new version.
+/// </summary>
+internal sealed class CheckTrainingHandler(
+    IParameterStore parameters,
+    SystemStateStore state,
+    IObjectStore store,
+    ICustomLabelsModel model,
+    IOptions<WorkflowStepOptions> options,
+    TimeProvider time) : TaskHandler<WorkflowEvent, CheckTrainingHandler.Result>
+{
+    public override string Name => "CheckTraining";
+
+    protected override async Task<Result> RunAsync(WorkflowEvent input, TaskContext context, CancellationToken cancellationToken)
+    {
+        var force = input.Detail?.Force ?? false;
+        var settings = await parameters.GetSettingsAsync(cancellationToken);
+        var system = await state.ReadAsync(cancellationToken);
+        var images = await TrainingSet.ListAsync(store, cancellationToken);
+        var trained = system.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
+            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
+            : [];
+        var untrained = TrainingSet.CountUntrained(images.Select(i => (i.Label, i.ETag)), trained);
+        var labels = images.Select(i => i.Label).Distinct(StringComparer.Ordinal).Count();
+        var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
+        var busy = versions.FirstOrDefault(v => v.Status is ProjectVersionStatus.TrainingInProgress or ProjectVersionStatus.Starting);
+
+        string? refusal =
+            !force && !settings.EnableAutomaticTraining ? $"automatic training is off ({ParameterNames.EnableAutomaticTraining} is false)"
+            : busy is not null ? $"version {busy.VersionName} is {(busy.Status == ProjectVersionStatus.Starting ? "starting" : "training")}"
+            : labels < 2 ? $"the training set has {labels} label(s) with images; training needs at least 2"
+            : !force && untrained < settings.MinimumUntrainedImages
+                ? $"{untrained} untrained image(s), fewer than {ParameterNames.MinimumUntrainedImages} ({settings.MinimumUntrainedImages})"
+            : null;
+
+        var o = options.Value;
+        var versionName = refusal is null ? NewVersionName(versions) : null;
+        var reason = refusal is null
+            ? $"Training {versionName} on {images.Count} images in {labels} labels ({untrained} untrained{(force ? ", forced" : string.Empty)})."
+            : $"No training: {refusal}.";
+        return new Result(
+            Train: refusal is null,
+            reason,
+            force,
+            versionName,
+            images.Count,
+            labels,
+            untrained,
+            settings.MinimumUntrainedImages,
+            o.TrainingPollSeconds,
+            o.StartPollSeconds,
+            Notify: refusal is null || force,
+            NotificationRequest.Operator(
+                refusal is null ? $"Training {versionName}" : "Training was not started",
+                reason,
+                refusal is null ? "info" : "warning"));
+    }
+
+    private string NewVersionName(IReadOnlyList<ProjectVersion> versions)
+    {
+        var taken = versions.Select(v => v.VersionName).ToHashSet(StringComparer.Ordinal);
+        var baseName = string.Create(CultureInfo.InvariantCulture, $"v{time.GetUtcNow().UtcDateTime:yyyyMMdd-HHmmss}");
+        var name = baseName;
+        for (var n = 2; taken.Contains(name); n++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{baseName}-{n}");
+        }
+
+        return name;
+    }
+
+    public sealed record Result(
+        bool Train,
+        string Reason,
+        bool Force,
+        string? VersionName,
+        int TrainingImages,
+        int Labels,
+        int UntrainedImages,
+        int MinimumUntrainedImages,
+        int TrainingPollSeconds,
+        int StartPollSeconds,
+        bool Notify,
+        NotificationRequest Notification);
+}

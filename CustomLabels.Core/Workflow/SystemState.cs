@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CustomLabels.Core.Parameters;
+
+namespace CustomLabels.Core.Workflow;
+
+/// <summary>
+/// The pipeline's own state, kept as JSON in the For-System-Use-Only parameter (as in the AWS design): which
+/// version serves detections, which served before it, the manifest the serving version was trained from (its
+/// trained image set), the bucket and how far sampling has counted. Fields it does not know are kept as they are.
+/// </summary>
+public sealed record SystemState
+{
+    /// <summary>The bucket the manifests' <c>source-ref</c>s point into.</summary>
+    public string? Bucket { get; init; }
+
+    /// <summary>The version that detection uses, or null before the first deployment.</summary>
+    public string? RunningVersion { get; init; }
+
+    /// <summary>The running version's ARN.</summary>
+    public string? RunningVersionArn { get; init; }
+
+    /// <summary>When the running version was deployed.</summary>
+    public DateTimeOffset? RunningSince { get; init; }
+
+    /// <summary>The manifest the running version was trained from: the trained image set.</summary>
+    public string? TrainedManifestKey { get; init; }
+
+    /// <summary>The version that served before the running one (stopped by the deployment).</summary>
+    public string? PreviousVersion { get; init; }
+
+    /// <summary>The detection sequence number of the last sample taken for review; 0 before the first.</summary>
+    public long LastSampledSequence { get; init; }
+
+    /// <summary>Fields written by others (e.g. ARNs of an AWS deployment), kept when the state is rewritten.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Other { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads the state from the parameter's value; an empty or blank value is the initial state.</summary>
+    /// <exception cref="FormatException">The value is not a JSON object of this shape.</exception>
+    public static SystemState Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return new SystemState();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<SystemState>(json, Json) ?? new SystemState();
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"{ParameterNames.ForSystemUseOnly} does not hold the system state: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The state as the parameter's value.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}
+
+/// <summary>Reads and updates <see cref="SystemState"/> in the parameter store, one update at a time in this process.</summary>
+public sealed class SystemStateStore(IParameterStore parameters) : IDisposable
+{
+    /// <summary>Who the parameter's history names as the writer.</summary>
+    public const string ChangedBy = "system";
+
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    /// <summary>The current state.</summary>
+    public async Task<SystemState> ReadAsync(CancellationToken cancellationToken = default) =>
+        SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+
+    /// <summary>Applies a change and writes it, unless it changes nothing. Returns the new state.</summary>
+    public async Task<SystemState> UpdateAsync(Func<SystemState, SystemState> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var current = await ReadAsync(cancellationToken);
+            var next = change(current);
+            if (next.ToJson() != current.ToJson())
+            {
+                await parameters.PutAsync(ParameterNames.ForSystemUseOnly, next.ToJson(), ChangedBy, cancellationToken);
+            }
+
+            return next;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _lock.Dispose();
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow.Handlers;
+
+namespace CustomLabels.Tests.Core.Workflow;
+
+/// <summary>Untrained images are counted by content and label against the trained manifest, never by object count.</summary>
+public sealed class TrainingSetTests : IDisposable
+{
+    private const string Manifest = "manifests/v1.manifest";
+    private readonly PipelineParts _parts = new();
+
+    public void Dispose() => _parts.Dispose();
+
+    private Task<ObjectInfo> PutAsync(string label, string name, string content) =>
+        _parts.Store.PutBytesAsync(BucketLayout.TrainingImageKey(label, name), Encoding.UTF8.GetBytes(content));
+
+    private async Task TrainAsync()
+    {
+        var images = await TrainingSet.ListAsync(_parts.Store, CancellationToken.None);
+        await TrainingSet.WriteManifestAsync(_parts.Store, Manifest, "customlabels", images, DateTimeOffset.UtcNow, CancellationToken.None);
+    }
+
+    private async Task<int> UntrainedAsync()
+    {
+        var images = await TrainingSet.ListAsync(_parts.Store, CancellationToken.None);
+        var trained = await TrainingSet.ReadManifestAsync(_parts.Store, Manifest, CancellationToken.None);
+        return TrainingSet.CountUntrained(images.Select(i => (i.Label, i.ETag)), trained);
+    }
+
+    private async Task SeedAndTrainAsync()
+    {
+        await PutAsync("acme", "a1.jpg", "acme one");
+        await PutAsync("acme", "a2.jpg", "acme two");
+        await PutAsync("globex", "g1.jpg", "globex one");
+        await TrainAsync();
+    }
+
+    [Fact]
+    public async Task NothingIsUntrainedRightAfterTraining()
+    {
+        await SeedAndTrainAsync();
+        Assert.Equal(0, await UntrainedAsync());
+    }
+
+    [Fact]
+    public async Task AnAddedImageCountsOnce()
+    {
+        await SeedAndTrainAsync();
+        await PutAsync("globex", "g2.jpg", "globex two");
+        Assert.Equal(1, await UntrainedAsync());
+    }
+
+    [Fact]
+    public async Task ARenamedImageIsNotNew()
+    {
+        await SeedAndTrainAsync();
+        await _parts.Store.CopyAsync("images_labeled_by_folder/acme/a1.jpg", "images_labeled_by_folder/acme/renamed.jpg");
+        await _parts.Store.DeleteAsync("images_labeled_by_folder/acme/a1.jpg");
+        Assert.Equal(0, await UntrainedAsync());
+    }
+
+    [Fact]
+    public async Task ARemovedImageDoesNotCancelAnAddedOne()
+    {
+        await SeedAndTrainAsync();
+        await _parts.Store.DeleteAsync("images_labeled_by_folder/acme/a2.jpg");
+        await PutAsync("acme", "a3.jpg", "acme three");
+        Assert.Equal(1, await UntrainedAsync());
+    }
+
+    [Fact]
+    public async Task ASecondCopyOfATrainedImageCountsAndAnImageMovedToAnotherLabelIsNew()
+    {
+        await SeedAndTrainAsync();
+        await _parts.Store.CopyAsync("images_labeled_by_folder/acme/a1.jpg", "images_labeled_by_folder/acme/a1-again.jpg");
+        Assert.Equal(1, await UntrainedAsync());
+
+        await _parts.Store.CopyAsync("images_labeled_by_folder/acme/a2.jpg", "images_labeled_by_folder/globex/was-acme.jpg");
+        await _parts.Store.DeleteAsync("images_labeled_by_folder/acme/a2.jpg");
+        Assert.Equal(2, await UntrainedAsync());
+    }
+
+    [Fact]
+    public async Task TheManifestHasOneGroundTruthLinePerImage()
+    {
+        await SeedAndTrainAsync();
+        var lines = Encoding.UTF8.GetString(await _parts.Store.ReadAllBytesAsync(Manifest)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(3, lines.Length);
+        var first = System.Text.Json.Nodes.JsonNode.Parse(lines[0])!;
+        Assert.Equal("s3://customlabels/images_labeled_by_folder/acme/a1.jpg", (string?)first["source-ref"]);
+        Assert.Equal("acme", (string?)first["customlabels-metadata"]!["class-name"]);
+        Assert.Equal("groundtruth/image-classification", (string?)first["customlabels-metadata"]!["type"]);
+        Assert.Equal(0, (int)first["customlabels"]!);
+    }
+}

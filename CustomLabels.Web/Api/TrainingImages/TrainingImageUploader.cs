@@ -1,0 +1,215 @@
+using System.IO.Compression;
+using CustomLabels.Core;
+using CustomLabels.Core.Models;
+using CustomLabels.Core.Storage;
+
+namespace CustomLabels.Web.Api.TrainingImages;
+
+/// <summary>What became of one uploaded file.</summary>
+/// <param name="Name">The file's name as sent (for a zip, the entry's path inside it).</param>
+/// <param name="Status">stored, unchanged (the same image is there already) or refused.</param>
+/// <param name="Label">The label it went to, when known.</param>
+/// <param name="Key">Its key in the bucket, when stored or unchanged.</param>
+/// <param name="Reason">Why it was refused.</param>
+/// <param name="Refusal">The kind of refusal: name, not-an-image, too-large, exists.</param>
+public sealed record UploadResult(string Name, string Status, string? Label = null, string? Key = null, string? Reason = null, string? Refusal = null)
+{
+    public const string Stored = "stored";
+    public const string Unchanged = "unchanged";
+    public const string Refused = "refused";
+}
+
+/// <summary>
+/// Adds uploaded images to <c>images_labeled_by_folder/&lt;label&gt;/</c>: plain files under the label named in the
+/// path, or zips whose folders name the labels. Each file is checked alone (a safe name, an image, within the
+/// size limit) and written whole or not at all; a name that would escape its folder is refused, never cleaned up.
+/// </summary>
+internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents events)
+{
+    /// <summary>The most entries read from one zip.</summary>
+    public const int MaxZipEntries = 20_000;
+
+    public async Task<IReadOnlyList<UploadResult>> UploadAsync(string? label, IReadOnlyList<IFormFile> files, CancellationToken cancellationToken)
+    {
+        var results = new List<UploadResult>();
+        foreach (var file in files)
+        {
+            if (IsZip(file))
+            {
+                await using var stream = file.OpenReadStream();
+                await AddZipAsync(file.FileName, stream, label, results, cancellationToken);
+            }
+            else if (label is null)
+            {
+                results.Add(Refuse(file.FileName, null, "name", "Name a label in the path (/api/training-images/{label}), or send a zip of label folders."));
+            }
+            else if (CheckName(file.FileName) is { } problem)
+            {
+                results.Add(Refuse(file.FileName, label, "name", problem));
+            }
+            else if (file.Length > ImageInspector.MaxEncodedBytes)
+            {
+                results.Add(TooLarge(file.FileName, label, file.Length));
+            }
+            else
+            {
+                await using var stream = file.OpenReadStream();
+                results.Add(await AddAsync(file.FileName, label, file.FileName, stream, cancellationToken));
+            }
+        }
+
+        if (results.Any(r => r.Status == UploadResult.Stored))
+        {
+            events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
+        }
+
+        return results;
+    }
+
+    private async Task AddZipAsync(string zipName, Stream stream, string? label, List<UploadResult> results, CancellationToken cancellationToken)
+    {
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            results.Add(Refuse(zipName, label, "not-an-image", $"The zip cannot be read: {e.Message}"));
+            return;
+        }
+
+        using (archive)
+        {
+            var count = 0;
+            foreach (var entry in archive.Entries)
+            {
+                if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
+                {
+                    continue; // a folder entry
+                }
+
+                if (++count > MaxZipEntries)
+                {
+                    results.Add(Refuse(zipName, label, "too-large", $"The zip has more than {MaxZipEntries:N0} files; the rest were not read."));
+                    break;
+                }
+
+                var display = $"{zipName}/{ObjectKey.Printable(entry.FullName)}";
+                var (entryLabel, fileName, problem) = SplitEntry(entry.FullName, label);
+                if (problem is not null)
+                {
+                    results.Add(Refuse(display, entryLabel, "name", problem));
+                }
+                else if (IsSystemFile(entry.FullName))
+                {
+                    results.Add(Refuse(display, entryLabel, "not-an-image", "A system file, not an image."));
+                }
+                else if (entry.Length > ImageInspector.MaxEncodedBytes)
+                {
+                    results.Add(TooLarge(display, entryLabel, entry.Length));
+                }
+                else
+                {
+                    await using var content = await entry.OpenAsync(cancellationToken);
+                    results.Add(await AddAsync(display, entryLabel!, fileName!, content, cancellationToken));
+                }
+            }
+        }
+    }
+
+    private async Task<UploadResult> AddAsync(string display, string label, string fileName, Stream content, CancellationToken cancellationToken)
+    {
+        // Read one byte past the limit, so that a zip entry that lies about its length is still caught.
+        var bytes = await ReadAtMostAsync(content, ImageInspector.MaxEncodedBytes + 1, cancellationToken);
+        try
+        {
+            ImageInspector.Inspect(bytes);
+        }
+        catch (ImageTooLargeException e)
+        {
+            return Refuse(display, label, "too-large", e.Message);
+        }
+        catch (InvalidImageException e)
+        {
+            return Refuse(display, label, "not-an-image", e.Message);
+        }
+
+        var key = BucketLayout.TrainingImageKey(label, fileName);
+        var existing = await store.HeadAsync(key, cancellationToken);
+        if (existing is not null)
+        {
+            var current = existing.Size == bytes.Length ? await store.ReadAllBytesAsync(key, cancellationToken) : [];
+            return current.AsSpan().SequenceEqual(bytes)
+                ? new UploadResult(display, UploadResult.Unchanged, label, key)
+                : Refuse(display, label, "exists", $"'{fileName}' exists in label '{label}' with other content; rename the file or delete the existing one.");
+        }
+
+        await store.PutBytesAsync(key, bytes, new Dictionary<string, string> { ["origin"] = "upload" }, cancellationToken);
+        return new UploadResult(display, UploadResult.Stored, label, key);
+    }
+
+    /// <summary>The label and file name of a zip entry: the innermost folder names the label, or the label in the path for entries at the root.</summary>
+    private static (string? Label, string? FileName, string? Problem) SplitEntry(string fullName, string? pathLabel)
+    {
+        if (fullName.Contains('\\', StringComparison.Ordinal) || fullName.StartsWith('/') || fullName.Contains(':', StringComparison.Ordinal))
+        {
+            return (null, null, "The entry's path is absolute or uses backslashes.");
+        }
+
+        var segments = fullName.Split('/');
+        if (segments.Any(s => !ObjectKey.IsValidSegment(s)))
+        {
+            return (null, null, "The entry's path has an empty, '.', '..' or otherwise invalid folder or file name.");
+        }
+
+        var fileName = segments[^1];
+        var label = segments.Length >= 2 ? segments[^2] : pathLabel;
+        return label is null
+            ? (null, fileName, "The file is not in a label folder; put each image in a folder named after its label.")
+            : (label, fileName, null);
+    }
+
+    /// <summary>Null when a plain file's name is safe; otherwise why not.</summary>
+    private static string? CheckName(string? fileName)
+    {
+        if (string.IsNullOrEmpty(fileName))
+        {
+            return "The file has no name.";
+        }
+
+        if (fileName.Contains('/', StringComparison.Ordinal) || fileName.Contains('\\', StringComparison.Ordinal))
+        {
+            return "The file name contains a path; send the file's name alone.";
+        }
+
+        return ObjectKey.IsValidSegment(fileName) ? null : "The file name is empty, '.', '..', too long or has control characters.";
+    }
+
+    private static bool IsZip(IFormFile file) =>
+        file.FileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
+        || file.ContentType is "application/zip" or "application/x-zip-compressed";
+
+    private static bool IsSystemFile(string fullName) =>
+        fullName.StartsWith("__MACOSX/", StringComparison.Ordinal)
+        || fullName.Split('/')[^1] is ".DS_Store" or "Thumbs.db" or "desktop.ini";
+
+    private static UploadResult Refuse(string name, string? label, string refusal, string reason) =>
+        new(name, UploadResult.Refused, label, null, reason, refusal);
+
+    private static UploadResult TooLarge(string name, string? label, long length) => Refuse(
+        name, label, "too-large", $"The image is {length:N0} bytes; the most accepted is {ImageInspector.MaxEncodedBytes:N0}.");
+
+    private static async Task<byte[]> ReadAtMostAsync(Stream content, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while (buffer.Length < limit && (read = await content.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit - buffer.Length)), cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}
