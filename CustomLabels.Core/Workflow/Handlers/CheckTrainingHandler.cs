@@ -28,7 +28,7 @@ internal sealed class CheckTrainingHandler(
         var system = await state.ReadAsync(cancellationToken);
         var images = await TrainingSet.ListAsync(store, cancellationToken);
         var trained = system.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
+            ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
             : [];
         var untrained = TrainingSet.CountUntrained(images.Select(i => (i.Label, i.ETag)), trained);
         var labels = images.Select(i => i.Label).Distinct(StringComparer.Ordinal).Count();
