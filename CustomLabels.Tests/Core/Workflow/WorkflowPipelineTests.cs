@@ -7,6 +7,7 @@ using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Tests.Core.Workflow;
 
@@ -89,6 +90,19 @@ public sealed class WorkflowPipelineTests(TrainedPipelineFixture fixture) : ICla
         Assert.Equal("godot", (string?)output["CustomLabels"]![0]!["Name"]);
         Assert.Single(output["CustomLabels"]!.AsArray());
         Assert.Null((string?)output["HumanLoopName"]);
+    }
+
+    [Fact]
+    public async Task AMinConfidenceInTheImagesMetadataThatIsNotANumberIsInvalidInput()
+    {
+        var info = await Host.Store.PutBytesAsync(
+            "images_for_detection/bad-metadata.jpg", DemoImage("godot", 1), new Dictionary<string, string> { ["min-confidence"] = "high" });
+        var detect = Host.Services.GetServices<ITaskHandler>().Single(h => h.Name == "DetectCustomLabels");
+
+        var error = await Assert.ThrowsAsync<WorkflowTaskException>(() => detect.InvokeAsync(
+            WorkflowEvents.ObjectCreated("customlabels", info), new TaskContext("exec-m", "DetectCustomLabels", 1), CancellationToken.None));
+        Assert.Equal(WorkflowErrors.InvalidInput, error.Error);
+        Assert.Contains("min-confidence", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
