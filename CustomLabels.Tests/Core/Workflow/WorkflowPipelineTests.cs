@@ -160,6 +160,13 @@ public sealed class WorkflowPipelineTests(TrainedPipelineFixture fixture) : ICla
         // While the previous version still ran, the new one was already running.
         var firstStopping = seen.First(s => s.Version == previous && s.Status is ProjectVersionStatus.Stopping or ProjectVersionStatus.Stopped);
         Assert.Contains(seen.TakeWhile(s => s != firstStopping), s => s.Version == state.RunningVersion && s.Status == ProjectVersionStatus.Running);
+
+        // Deploying again (a step repeated after a crash) changes nothing.
+        var deploy = Host.Services.GetServices<ITaskHandler>().Single(h => h.Name == "DeployVersion");
+        var again = await deploy.InvokeAsync(new JsonObject { ["versionName"] = state.RunningVersion }, new TaskContext("exec-r", "DeployVersion", 1), CancellationToken.None);
+        Assert.False((bool)again!["stoppedPrevious"]!);
+        Assert.Equal(state.ToJson(), (await Host.SystemState.ReadAsync()).ToJson());
+        await Host.Parameters.PutAsync(ParameterNames.MinimumF1Score, "0.8", "test");
     }
 
     [Fact]
