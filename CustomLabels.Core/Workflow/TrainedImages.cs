@@ -20,7 +20,7 @@ public static class TrainedImages
         ArgumentNullException.ThrowIfNull(parameters);
         var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
         return state.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
+            ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
             : [];
     }
 

@@ -1,3 +1,4 @@
+using CustomLabels.Tests.Core.Models;
 using Bunit;
 using Bunit.TestDoubles;
 using CustomLabels.Core;
@@ -60,7 +61,7 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
 
     /// <summary>Puts a real image of the shared data set into the bucket.</summary>
     protected Task<ObjectInfo> PutSampleImageAsync(string key, string label = "geany", int index = 1) =>
-        Store.PutBytesAsync(key, File.ReadAllBytes(TestDatasets.LogosDevFile("train", label, $"{label}_{index:00}.jpg")));
+        Store.PutBytesAsync(key, File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", label, $"{label}_{index:00}.jpg")));
 
     public virtual Task InitializeAsync() => _core.StartAsync();
 

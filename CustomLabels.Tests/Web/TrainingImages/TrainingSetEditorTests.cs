@@ -1,3 +1,4 @@
+using CustomLabels.Tests.Core.Models;
 using System.IO.Compression;
 using CustomLabels.Core;
 using CustomLabels.Core.Storage;
@@ -22,7 +23,7 @@ public sealed class TrainingSetEditorTests : IDisposable
         _editor = new TrainingSetEditor(_store, _events);
     }
 
-    private static byte[] Image(string label, int index) => File.ReadAllBytes(TestDatasets.LogosDevFile("train", label, $"{label}_{index:00}.jpg"));
+    private static byte[] Image(string label, int index) => File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", label, $"{label}_{index:00}.jpg"));
 
     private async Task<List<string>> KeysAsync()
     {
