@@ -169,7 +169,7 @@ internal sealed class WorkflowBenchmark : IBenchmark
         }
     }
 
-    private static async Task SeedExecutionsAsync(SqliteDatabase database, int count, CancellationToken cancellationToken)
+    internal static async Task SeedExecutionsAsync(SqliteDatabase database, int count, CancellationToken cancellationToken)
     {
         string[] branches = [.. WorkflowEvents.Branches.All];
         string[] statuses = ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "FAILED", "RUNNING"];

@@ -1,6 +1,8 @@
 using CustomLabels.Core;
+using CustomLabels.Core.Data;
 using CustomLabels.Core.Storage;
 using CustomLabels.Web.Components;
+using CustomLabels.Web.Components.Pages.Runs;
 using CustomLabels.Web.Components.Pages.TrainingImages;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,7 +12,8 @@ using SkiaSharp;
 namespace CustomLabels.Bench.Dashboard;
 
 /// <summary>
-/// Server-side render of dashboard pages over large data: the training images page with 10,000 images. Each figure
+/// Server-side render of dashboard pages over large data: the training images page with 10,000 images and the runs
+/// page with 10,000 executions. Each figure
 /// is the first page's render time, and its ratio to the same page rendered over an empty data set in the same run.
 /// </summary>
 internal sealed class DashboardRenderBenchmark : IBenchmark
@@ -39,6 +42,17 @@ internal sealed class DashboardRenderBenchmark : IBenchmark
 
             figures.Add(new Figure($"training images page, {images:N0} images: first page", ms, "ms", $"< {GoalMilliseconds}", ms < GoalMilliseconds));
             figures.Add(new Figure($"training images page, {images:N0} images: against an empty set", ms / baseline, "x empty", "-", true));
+
+            await WorkflowBenchmark.SeedExecutionsAsync(full.Services.GetRequiredService<SqliteDatabase>(), images, cancellationToken);
+            var (_, runsBaseline) = await empty.RenderAsync<RunsPage>("http://localhost/runs", runs);
+            var (runsHtml, runsMs) = await full.RenderAsync<RunsPage>("http://localhost/runs", runs);
+            if (!runsHtml.Contains("Next page", StringComparison.Ordinal) || runsHtml.Contains("No runs match", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("The runs page did not render the runs.");
+            }
+
+            figures.Add(new Figure($"runs page, {images:N0} executions: first page", runsMs, "ms", $"< {GoalMilliseconds}", runsMs < GoalMilliseconds));
+            figures.Add(new Figure($"runs page, {images:N0} executions: against no executions", runsMs / runsBaseline, "x empty", "-", true));
         }
 
         return figures;
