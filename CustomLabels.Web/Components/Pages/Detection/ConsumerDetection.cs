@@ -1,7 +1,6 @@
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
-using System.Text.Json.Nodes;
 using CustomLabels.Core.Workflow.Embedded;
 using CustomLabels.Web.Api.Detection;
 using Microsoft.Extensions.Options;
@@ -47,31 +46,9 @@ public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workf
             ExecutionNames.ForObject(stored.Key, stored.ETag),
             cancellationToken);
         var detail = await workflow.WaitForCompletionAsync(run.ExecutionId, Timeout, cancellationToken);
-        var output = string.IsNullOrEmpty(detail.Output) ? null : JsonNode.Parse(detail.Output);
-        var labels = (Find(output, "CustomLabels") as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .Select(l => new CustomLabel((string?)l["Name"] ?? string.Empty, l["Confidence"] is JsonValue c && c.TryGetValue<float>(out var v) ? v : 0f))
-            .OrderByDescending(l => l.Confidence)
-            .ToList();
-        var loop = Find(output, "HumanLoopName") is JsonValue name && name.TryGetValue<string>(out var n) ? n : null;
+        var result = DetectionResult.From(detail, key);
+        var labels = result.CustomLabels.Select(l => new CustomLabel(l.Name, l.Confidence)).ToList();
+        var loop = result.HumanLoopName;
         return new DetectionOutcome(labels, run.ExecutionId, loop, key, detail.Summary.Status, detail.Error is null ? null : $"{detail.Error}: {detail.Cause}");
-    }
-
-    private static JsonNode? Find(JsonNode? node, string name, int depth = 0)
-    {
-        if (node is not JsonObject obj || depth > 3)
-        {
-            return null;
-        }
-
-        foreach (var (member, value) in obj)
-        {
-            if (string.Equals(member, name, StringComparison.OrdinalIgnoreCase) && value is not null)
-            {
-                return value;
-            }
-        }
-
-        return obj.Select(p => Find(p.Value, name, depth + 1)).FirstOrDefault(found => found is not null);
     }
 }
