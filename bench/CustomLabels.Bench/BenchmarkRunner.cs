@@ -103,5 +103,5 @@ internal static class BenchmarkRunner
 internal static class Benchmarks
 {
     public static IReadOnlyList<IBenchmark> All { get; } =
-        [new Model.DetectionBenchmark(), new Model.TrainingBenchmark(), new WorkflowBenchmark()];
+        [new Model.DetectionBenchmark(), new Model.TrainingBenchmark(), new WorkflowBenchmark(), new PipelineBenchmark()];
 }
