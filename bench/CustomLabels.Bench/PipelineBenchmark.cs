@@ -95,17 +95,25 @@ internal sealed class PipelineBenchmark : IBenchmark
 
         using var started = await client.PostAsync(new Uri("/api/training", UriKind.Relative), null, cancellationToken);
         started.EnsureSuccessStatusCode();
+        var run = (string)(await started.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["executionId"]!;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromMinutes(10));
+
+        // Deployed once the training run has succeeded: the system state then points at the new version.
         while (true)
         {
-            var versions = await client.GetFromJsonAsync<JsonObject>(new Uri("/api/project-versions", UriKind.Relative), limit.Token);
-            if ((string?)versions!["runningVersion"] is { } running)
+            var execution = await client.GetFromJsonAsync<JsonObject>(new Uri($"/api/executions/{run}", UriKind.Relative), limit.Token);
+            switch ((string?)execution!["summary"]!["status"])
             {
-                return running;
+                case "RUNNING":
+                    await Task.Delay(200, limit.Token);
+                    continue;
+                case "SUCCEEDED":
+                    var versions = await client.GetFromJsonAsync<JsonObject>(new Uri("/api/project-versions", UriKind.Relative), limit.Token);
+                    return (string?)versions!["runningVersion"] ?? throw new InvalidOperationException("The training run deployed no version.");
+                default:
+                    throw new InvalidOperationException($"The training run ended: {execution}");
             }
-
-            await Task.Delay(200, limit.Token);
         }
     }
 

@@ -15,7 +15,7 @@ namespace CustomLabels.Tests.E2E.Pipeline;
 /// workflow's waits are scaled down.
 /// </summary>
 [Collection(TrainingPipelines.Name)]
-public sealed partial class ContinuousImprovementLoopTests
+public sealed class ContinuousImprovementLoopTests
 {
     /// <summary>Settings that shorten time; nothing else differs from a default install.</summary>
     public static readonly IReadOnlyDictionary<string, string> FastTime = new Dictionary<string, string>
@@ -119,6 +119,7 @@ public sealed partial class ContinuousImprovementLoopTests
             while (!watching.IsCancellationRequested)
             {
                 snapshots.Enqueue(await api.VersionsAsync());
+                await Task.Delay(PipelineApi.WatchInterval, CancellationToken.None);
             }
         });
         await PipelineApi.AnswerAsync(reviewer, secondLoop, PipelineApi.Brand(secondUnknown));

@@ -16,7 +16,8 @@ public sealed class PipelineApi(HttpClient operatorClient)
     /// <summary>How long any one watched state may take before the test fails with what it saw last.</summary>
     public static readonly TimeSpan WatchLimit = TimeSpan.FromMinutes(4);
 
-    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
+    /// <summary>How often watched state is read again.</summary>
+    public static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The demo set of logos-dev: train/&lt;label&gt;/*.jpg and inference/img_NN.jpg with labels.csv.</summary>
     public static string Demo => TestDatasets.LogosDevFile("demo");
