@@ -5,15 +5,11 @@ cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# The workflow definition must be valid Amazon States Language: asl-validator (npm, pinned) checks it.
-ASL_VALIDATOR_VERSION=4.0.0
-if [ "$(node -p "require('./.ci/tools/node_modules/asl-validator/package.json').version" 2>/dev/null)" != "$ASL_VALIDATOR_VERSION" ]; then
-  if ! command -v npm >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-  fi
-  npm install --prefix .ci/tools --no-save --no-audit --no-fund --silent "asl-validator@$ASL_VALIDATOR_VERSION"
-fi
-.ci/tools/node_modules/.bin/asl-validator --json-path infra/statemachine.asl.json
+# awscli (botocore models) and the pinned npm tools: s3rver, dynalite, cfn-lint, asl-validator.
+.ci/install-test-tools.sh
+
+# The deployment: the CloudFormation template and the one state machine definition.
+.ci/validate-infra.sh
 
 dotnet build CustomLabels.slnx -c Release
 

@@ -1,4 +1,5 @@
 using CustomLabels.Core.Accounts.Embedded;
+using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Models.Embedded;
@@ -62,7 +63,11 @@ public static class DependencyInjection
 
     private static void AddAwsAdapters(IHostApplicationBuilder builder)
     {
-        throw new NotSupportedException(
-            $"The {Backend.Aws} backend is not available in this build; set {CustomLabelsOptions.SectionName}:Backend to {Backend.Embedded}.");
+        builder.Services.AddAwsAdapters();
+        builder.Services.AddWorkflowTaskHandlers();
+
+        // The dashboard's own users and API keys are not part of the pipeline: they stay in the local database.
+        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddEmbeddedAccounts();
     }
 }

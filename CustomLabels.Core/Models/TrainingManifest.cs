@@ -28,6 +28,9 @@ public static class TrainingManifest
     /// <summary>The extra field that holds each image's content hash.</summary>
     public const string ETagField = "customlabels-etag";
 
+    /// <summary>Another field name for the content hash that manifests written by other tools may use.</summary>
+    public const string PlainETagField = "etag";
+
     /// <summary>The bucket named in <c>source-ref</c> when none is given (the embedded bucket).</summary>
     public const string DefaultBucket = "customlabels";
 
@@ -144,7 +147,8 @@ public static class TrainingManifest
                 var name = attribute.Key[..^"-metadata".Length];
                 var label = attribute.Value["class-name"]!.GetValue<string>();
                 var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
-                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, node[ETagField]?.GetValue<string>()));
+                var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
+                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag));
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
             {

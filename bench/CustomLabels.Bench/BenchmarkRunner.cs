@@ -103,5 +103,12 @@ internal static class BenchmarkRunner
 internal static class Benchmarks
 {
     public static IReadOnlyList<IBenchmark> All { get; } =
-        [new Model.DetectionBenchmark(), new Model.TrainingBenchmark(), new WorkflowBenchmark(), new PipelineBenchmark()];
+    [
+        new Model.DetectionBenchmark(),
+        new Model.TrainingBenchmark(),
+        new WorkflowBenchmark(),
+        new Api.ApiDetectionBenchmark(),
+        new AwsClientBenchmark(),
+        new PipelineBenchmark(),
+    ];
 }

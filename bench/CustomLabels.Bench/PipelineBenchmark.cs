@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Models;
@@ -10,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace CustomLabels.Bench;
 
 /// <summary>
-/// Detections per second through the whole workflow path (POST /api/detect over loopback HTTP, the object store, the
+/// Throughput with several requests in flight, beside <see cref="Api.ApiDetectionBenchmark"/>'s one at a time:
+/// detections per second through the whole workflow path (POST /api/detect over loopback HTTP, the object store, the
 /// detection execution in the runner, the model, the detection log and the review step) against the model alone
 /// (DetectCustomLabelsAsync on the same images, as many in flight), in the same app. The app is the real web host with
 /// the embedded backend, trained on logos-dev's demo set; the images are the demo's inference photos.
@@ -41,26 +41,38 @@ internal sealed class PipelineBenchmark : IBenchmark
         {
             using var client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
             client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
-            var version = await TrainAsync(client, demo, cancellationToken);
+            await Api.ApiDetectionBenchmark.TrainAsync(app.Services, client, Path.Combine(demo, "train"), cancellationToken);
+            var version = (await client.GetFromJsonAsync<JsonObject>(new Uri("/api/project-versions", UriKind.Relative), cancellationToken))!["runningVersion"]!.GetValue<string>();
 
             var images = Directory.EnumerateFiles(Path.Combine(demo, "inference"), "*.jpg").Order(StringComparer.Ordinal)
                 .Select(path => (Name: Path.GetFileName(path), Bytes: File.ReadAllBytes(path))).ToList();
-            var count = context.Quick ? 40 : 120;
-            var work = Enumerable.Range(0, count).Select(i => images[i % images.Count]).ToList();
+            var work = Enumerable.Range(0, 3 * images.Count).Select(i => images[i % images.Count]).ToList();
             var model = app.Services.GetRequiredService<ICustomLabelsModel>();
+            Task Alone((string Name, byte[] Bytes) image) => model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(version, image.Bytes), cancellationToken);
+            Task Pipeline((string Name, byte[] Bytes) image) => Api.ApiDetectionBenchmark.DetectThroughApiAsync(client, image.Bytes, cancellationToken);
 
-            // Warm both paths, then alternate them so that neither gets the quieter half of the run.
-            await RateAsync(work.Take(InFlight * 2).ToList(), i => ThroughApiAsync(client, i, cancellationToken));
-            await RateAsync(work.Take(InFlight * 2).ToList(), i => model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(version, i.Bytes), cancellationToken));
-            double modelRate = 0, pipelineRate = 0;
-            for (var round = 0; round < 2; round++)
+            // Warm both paths, then alternate short rounds, each path first in turn, so that neither gets the quieter
+            // moments of a shared machine.
+            await TimeAsync(work[..(InFlight * 2)], Pipeline);
+            await TimeAsync(work[..(InFlight * 2)], Alone);
+            var rounds = context.Quick ? 2 : 4;
+            TimeSpan modelTime = TimeSpan.Zero, pipelineTime = TimeSpan.Zero;
+            for (var round = 0; round < rounds; round++)
             {
-                modelRate += await RateAsync(work, i => model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(version, i.Bytes), cancellationToken));
-                pipelineRate += await RateAsync(work, i => ThroughApiAsync(client, i, cancellationToken));
+                if (round % 2 == 0)
+                {
+                    modelTime += await TimeAsync(work, Alone);
+                    pipelineTime += await TimeAsync(work, Pipeline);
+                }
+                else
+                {
+                    pipelineTime += await TimeAsync(work, Pipeline);
+                    modelTime += await TimeAsync(work, Alone);
+                }
             }
 
-            modelRate /= 2;
-            pipelineRate /= 2;
+            var modelRate = rounds * work.Count / modelTime.TotalSeconds;
+            var pipelineRate = rounds * work.Count / pipelineTime.TotalSeconds;
             var ratio = pipelineRate / modelRate;
             return
             [
@@ -76,59 +88,8 @@ internal sealed class PipelineBenchmark : IBenchmark
         }
     }
 
-    /// <summary>Uploads the demo training set, trains on demand and waits until the version runs; returns its name.</summary>
-    private static async Task<string> TrainAsync(HttpClient client, string demo, CancellationToken cancellationToken)
-    {
-        foreach (var folder in Directory.EnumerateDirectories(Path.Combine(demo, "train")))
-        {
-            using var form = new MultipartFormDataContent();
-            foreach (var file in Directory.EnumerateFiles(folder, "*.jpg"))
-            {
-                var content = new ByteArrayContent(await File.ReadAllBytesAsync(file, cancellationToken));
-                content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-                form.Add(content, "files", Path.GetFileName(file));
-            }
-
-            using var uploaded = await client.PostAsync(new Uri($"/api/training-images/{Path.GetFileName(folder)}", UriKind.Relative), form, cancellationToken);
-            uploaded.EnsureSuccessStatusCode();
-        }
-
-        using var started = await client.PostAsync(new Uri("/api/training", UriKind.Relative), null, cancellationToken);
-        started.EnsureSuccessStatusCode();
-        var run = (string)(await started.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["executionId"]!;
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(TimeSpan.FromMinutes(10));
-
-        // Deployed once the training run has succeeded: the system state then points at the new version.
-        while (true)
-        {
-            var execution = await client.GetFromJsonAsync<JsonObject>(new Uri($"/api/executions/{run}", UriKind.Relative), limit.Token);
-            switch ((string?)execution!["summary"]!["status"])
-            {
-                case "RUNNING":
-                    await Task.Delay(200, limit.Token);
-                    continue;
-                case "SUCCEEDED":
-                    var versions = await client.GetFromJsonAsync<JsonObject>(new Uri("/api/project-versions", UriKind.Relative), limit.Token);
-                    return (string?)versions!["runningVersion"] ?? throw new InvalidOperationException("The training run deployed no version.");
-                default:
-                    throw new InvalidOperationException($"The training run ended: {execution}");
-            }
-        }
-    }
-
-    private static async Task ThroughApiAsync(HttpClient client, (string Name, byte[] Bytes) image, CancellationToken cancellationToken)
-    {
-        using var form = new MultipartFormDataContent();
-        var content = new ByteArrayContent(image.Bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        form.Add(content, "image", image.Name);
-        using var response = await client.PostAsync(new Uri("/api/detect", UriKind.Relative), form, cancellationToken);
-        response.EnsureSuccessStatusCode();
-    }
-
-    /// <summary>Runs every item with <see cref="InFlight"/> at a time and returns items per second.</summary>
-    private static async Task<double> RateAsync(List<(string Name, byte[] Bytes)> items, Func<(string Name, byte[] Bytes), Task> detect)
+    /// <summary>Runs every item with <see cref="InFlight"/> at a time and returns how long it took.</summary>
+    private static async Task<TimeSpan> TimeAsync(List<(string Name, byte[] Bytes)> items, Func<(string Name, byte[] Bytes), Task> detect)
     {
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -139,6 +100,6 @@ internal sealed class PipelineBenchmark : IBenchmark
                 await detect(items[i]);
             }
         }));
-        return items.Count / clock.Elapsed.TotalSeconds;
+        return clock.Elapsed;
     }
 }

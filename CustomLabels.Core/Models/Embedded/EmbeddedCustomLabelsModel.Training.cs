@@ -77,6 +77,7 @@ public sealed partial class EmbeddedCustomLabelsModel
         // Embedding: every training image that the cache lacks, then the background canvases.
         var extractor = Extractor;
         var callsBefore = extractor.Backbone.Calls;
+        var backboneBefore = extractor.Backbone.Time;
         var skipped = new List<string>();
         var embedded = new List<(ManifestEntry Entry, ImageSamples Samples)>();
         var total = training.Count + _options.BackgroundCanvases;
@@ -144,6 +145,7 @@ public sealed partial class EmbeddedCustomLabelsModel
 
         statistics.EvaluationTime = clock.Elapsed - statistics.EmbeddingTime - statistics.FitTime;
         statistics.BackboneCalls = extractor.Backbone.Calls - callsBefore;
+        statistics.BackboneTime = extractor.Backbone.Time - backboneBefore;
         statistics.TrainingImages = embedded.Count;
         LastTrainingStatistics = statistics;
 
@@ -348,11 +350,14 @@ internal sealed class TrainingStatistics
 
     public TimeSpan EmbeddingTime { get; set; }
 
+    /// <summary>Time inside backbone calls (of this training, unless another ran at the same time).</summary>
+    public TimeSpan BackboneTime { get; set; }
+
     public TimeSpan FitTime { get; set; }
 
     public TimeSpan EvaluationTime { get; set; }
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{TrainingImages} images, {Embedded} embedded, {CacheHits} cached, {BackboneCalls} backbone calls; embed {EmbeddingTime.TotalSeconds:0.0} s, fit {FitTime.TotalSeconds:0.0} s, evaluate {EvaluationTime.TotalSeconds:0.0} s");
+        $"{TrainingImages} images, {Embedded} embedded, {CacheHits} cached, {BackboneCalls} backbone calls ({BackboneTime.TotalSeconds:0.0} s); embed {EmbeddingTime.TotalSeconds:0.0} s, fit {FitTime.TotalSeconds:0.0} s, evaluate {EvaluationTime.TotalSeconds:0.0} s");
 }

@@ -85,77 +85,59 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
     public ImageSamples ExtractForTraining(SKImage image, string contentHash)
     {
         var random = new Random(StableSeed(contentHash));
-        var roles = new List<SampleRole>();
-        var variants = new List<byte>();
-        var embeddings = new List<float>();
-        var tensor = new float[ResNet18Backbone.InputLength];
-        var pooled = new float[Channels];
-        var map = new float[Channels * Cells];
-        var all = new float[_windows.Length * Dimension];
-
+        var pass = new SampleBuilder(backbone, _windows);
         using var shot = Augmenter.Prepare(image);
 
         // The clean shot as detection's whole-image view sees it: the whole window and the windows on the subject.
-        ImagePixels.FillTensor(shot.Image, new SKRect(0, 0, shot.Image.Width, shot.Image.Height), tensor);
-        backbone.Run(tensor, pooled, map);
-        RegionFeatures.Pool(map, RegionFeatures.ColourCells(tensor), _windows, all);
+        ImagePixels.FillTensor(shot.Image, new SKRect(0, 0, shot.Image.Width, shot.Image.Height), pass.Tensor);
+        pass.Run();
         var sx = Side / (float)shot.Image.Width;
         var sy = Side / (float)shot.Image.Height;
         var subject = new SKRect(shot.Subject.Left * sx, shot.Subject.Top * sy, shot.Subject.Right * sx, shot.Subject.Bottom * sy);
-        AddSubjectWindows(all, subject, 0, includeWhole: true, roles, variants, embeddings);
+        AddSubjectWindows(pass, subject, 0, includeWhole: true);
 
         for (var v = 1; v <= options.TrainingVariants; v++)
         {
             var (canvas, box) = Augmenter.Composite(shot, random);
             using (canvas)
             {
-                ImagePixels.FillTensor(canvas, tensor);
+                ImagePixels.FillTensor(canvas, pass.Tensor);
             }
 
-            backbone.Run(tensor, pooled, map);
-            var colours = RegionFeatures.ColourCells(tensor);
-            RegionFeatures.Pool(map, colours, _windows, all);
+            pass.Run();
             if (v <= options.ValidationVariants)
             {
-                AddValidationWindows(map, colours, (byte)v, roles, variants, embeddings);
+                AddValidationWindows(pass, (byte)v);
             }
 
-            AddSubjectWindows(all, box, (byte)v, includeWhole: false, roles, variants, embeddings);
-            AddBackgroundWindows(all, box, (byte)v, random, roles, variants, embeddings);
+            AddSubjectWindows(pass, box, (byte)v, includeWhole: false);
+            AddBackgroundWindows(pass, box, (byte)v, random);
         }
 
-        return new ImageSamples([.. roles], [.. variants], [.. embeddings]);
+        return pass.ToSamples();
     }
 
     /// <summary>Background-only canvases: background samples, and whole validation views with no subject.</summary>
     public ImageSamples ExtractBackgrounds(int index)
     {
         var random = new Random(StableSeed($"background-{index}"));
-        var roles = new List<SampleRole>();
-        var variants = new List<byte>();
-        var embeddings = new List<float>();
-        var tensor = new float[ResNet18Backbone.InputLength];
-        var pooled = new float[Channels];
-        var map = new float[Channels * Cells];
-        var all = new float[_windows.Length * Dimension];
+        var pass = new SampleBuilder(backbone, _windows);
         using (var canvas = Augmenter.Background(random))
         {
-            ImagePixels.FillTensor(canvas, tensor);
+            ImagePixels.FillTensor(canvas, pass.Tensor);
         }
 
-        backbone.Run(tensor, pooled, map);
-        RegionFeatures.Pool(map, RegionFeatures.ColourCells(tensor), _windows, all);
-        var validation = index % 2 == 1;
-        if (validation)
+        pass.Run();
+        if (index % 2 == 1)
         {
-            AddValidationWindows(map, RegionFeatures.ColourCells(tensor), 1, roles, variants, embeddings);
+            AddValidationWindows(pass, 1);
         }
         else
         {
-            AddBackgroundWindows(all, SKRect.Empty, 1, random, roles, variants, embeddings, count: 12);
+            AddBackgroundWindows(pass, SKRect.Empty, 1, random, count: 12);
         }
 
-        return new ImageSamples([.. roles], [.. variants], [.. embeddings]);
+        return pass.ToSamples();
     }
 
     private List<SKRect> Views(int width, int height)
@@ -179,8 +161,7 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
         return views;
     }
 
-    private void AddSubjectWindows(
-        float[] all, SKRect subject, byte variant, bool includeWhole, List<SampleRole> roles, List<byte> variants, List<float> embeddings)
+    private void AddSubjectWindows(SampleBuilder pass, SKRect subject, byte variant, bool includeWhole)
     {
         var best = -1;
         var bestIou = 0f;
@@ -195,19 +176,18 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
 
             if (iou >= 0.45f || (includeWhole && _windows[w].Size == ResNet18Backbone.GridSize))
             {
-                Add(all, w, SampleRole.Subject, variant, roles, variants, embeddings);
+                pass.AddWindow(w, SampleRole.Subject, variant);
                 added++;
             }
         }
 
         if (added == 0 && best >= 0 && bestIou >= 0.2f)
         {
-            Add(all, best, SampleRole.Subject, variant, roles, variants, embeddings);
+            pass.AddWindow(best, SampleRole.Subject, variant);
         }
     }
 
-    private void AddBackgroundWindows(
-        float[] all, SKRect subject, byte variant, Random random, List<SampleRole> roles, List<byte> variants, List<float> embeddings, int count = 4)
+    private void AddBackgroundWindows(SampleBuilder pass, SKRect subject, byte variant, Random random, int count = 4)
     {
         var candidates = new List<int>();
         for (var w = 0; w < _windows.Length; w++)
@@ -225,28 +205,19 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
         for (var i = 0; i < count && candidates.Count > 0; i++)
         {
             var pick = random.Next(candidates.Count);
-            Add(all, candidates[pick], SampleRole.Background, variant, roles, variants, embeddings);
+            pass.AddWindow(candidates[pick], SampleRole.Background, variant);
             candidates.RemoveAt(pick);
         }
     }
 
-    private void AddValidationWindows(float[] map, float[] colours, byte variant, List<SampleRole> roles, List<byte> variants, List<float> embeddings)
+    private void AddValidationWindows(SampleBuilder pass, byte variant)
     {
         var pooled = new float[_validationWindows.Length * Dimension];
-        RegionFeatures.Pool(map, colours, _validationWindows, pooled);
+        RegionFeatures.Pool(pass.Map, pass.Colours, _validationWindows, pooled);
         for (var w = 0; w < _validationWindows.Length; w++)
         {
-            roles.Add(SampleRole.ValidationWindow);
-            variants.Add(variant);
-            embeddings.AddRange(pooled.AsSpan(w * Dimension, Dimension));
+            pass.Add(pooled.AsSpan(w * Dimension, Dimension), SampleRole.ValidationWindow, variant);
         }
-    }
-
-    private static void Add(float[] all, int window, SampleRole role, byte variant, List<SampleRole> roles, List<byte> variants, List<float> embeddings)
-    {
-        roles.Add(role);
-        variants.Add(variant);
-        embeddings.AddRange(all.AsSpan(window * Dimension, Dimension));
     }
 
     private static float Iou(GridWindow window, SKRect box)
@@ -273,5 +244,40 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
         }
 
         return (int)(hash & 0x7fffffff);
+    }
+
+    /// <summary>One image's extraction: the buffers of a backbone pass, its windows' features, and the samples kept so far.</summary>
+    private sealed class SampleBuilder(ResNet18Backbone backbone, GridWindow[] windows)
+    {
+        private readonly List<SampleRole> _roles = [];
+        private readonly List<byte> _variants = [];
+        private readonly List<float> _embeddings = [];
+        private readonly float[] _pooled = new float[Channels];
+        private readonly float[] _windowFeatures = new float[windows.Length * Dimension];
+
+        public float[] Tensor { get; } = new float[ResNet18Backbone.InputLength];
+
+        public float[] Map { get; } = new float[Channels * Cells];
+
+        public float[] Colours { get; private set; } = [];
+
+        /// <summary>Runs the backbone on <see cref="Tensor"/> and pools every window's features.</summary>
+        public void Run()
+        {
+            backbone.Run(Tensor, _pooled, Map);
+            Colours = RegionFeatures.ColourCells(Tensor);
+            RegionFeatures.Pool(Map, Colours, windows, _windowFeatures);
+        }
+
+        public void AddWindow(int window, SampleRole role, byte variant) => Add(_windowFeatures.AsSpan(window * Dimension, Dimension), role, variant);
+
+        public void Add(ReadOnlySpan<float> row, SampleRole role, byte variant)
+        {
+            _roles.Add(role);
+            _variants.Add(variant);
+            _embeddings.AddRange(row);
+        }
+
+        public ImageSamples ToSamples() => new([.. _roles], [.. _variants], [.. _embeddings]);
     }
 }

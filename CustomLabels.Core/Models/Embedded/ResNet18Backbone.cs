@@ -39,6 +39,7 @@ internal sealed class ResNet18Backbone : IDisposable
     private readonly string[] _inputNames = [InputName];
     private readonly string[] _outputNames = [PooledName, FeatureMapName];
     private long _calls;
+    private long _ticks;
 
     public ResNet18Backbone(string modelPath, int intraOpThreads)
     {
@@ -67,6 +68,9 @@ internal sealed class ResNet18Backbone : IDisposable
     /// <summary>How many backbone calls this instance has made.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
+    /// <summary>The wall time spent inside backbone calls, summed over calls.</summary>
+    public TimeSpan Time => System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks));
+
     /// <summary>
     /// Runs the network on one input tensor (length <see cref="InputLength"/>). Writes the pooled embedding into
     /// <paramref name="pooled"/> (length 512) and, when given, the feature map into <paramref name="featureMap"/>
@@ -74,6 +78,7 @@ internal sealed class ResNet18Backbone : IDisposable
     /// </summary>
     public void Run(float[] input, Span<float> pooled, Span<float> featureMap)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, InputShape);
         using var outputs = _session.Run(_runOptions, _inputNames, [inputValue], _outputNames);
         outputs[0].GetTensorDataAsSpan<float>()[..Channels].CopyTo(pooled);
@@ -83,6 +88,7 @@ internal sealed class ResNet18Backbone : IDisposable
         }
 
         Interlocked.Increment(ref _calls);
+        Interlocked.Add(ref _ticks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
     }
 
     public void Dispose()

@@ -65,6 +65,14 @@ public sealed class TrainingManifestTests : IDisposable
         Assert.Equal([new ManifestEntry("images_labeled_by_folder/x/1.jpg", "x", 3, null)], entries);
     }
 
+    [Fact]
+    public void ManifestLineWithAPlainEtagFieldKeepsItsContentHash()
+    {
+        const string line = """{"source-ref":"s3://b/images_labeled_by_folder/x/1.jpg","etag":"0123abcd","x":0,"x-metadata":{"class-name":"x"}}""";
+
+        Assert.Equal("0123abcd", TrainingManifest.Parse(line)[0].ETag);
+    }
+
     [Theory]
     [InlineData("not json")]
     [InlineData("""{"x":0,"x-metadata":{"class-name":"a"}}""")]

@@ -20,7 +20,7 @@ public sealed class PipelineApi(HttpClient operatorClient)
     public static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The demo set of logos-dev: train/&lt;label&gt;/*.jpg and inference/img_NN.jpg with labels.csv.</summary>
-    public static string Demo => TestDatasets.LogosDevFile("demo");
+    public static string Demo => Path.Combine(Core.Models.ModelTestEnvironment.LogosDev, "demo");
 
     /// <summary>A demo inference image, e.g. <c>img_01.jpg</c>.</summary>
     public static string InferenceImage(string name) => Path.Combine(Demo, "inference", name);

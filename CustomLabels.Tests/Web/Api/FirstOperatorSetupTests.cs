@@ -24,6 +24,17 @@ public sealed class FirstOperatorSetupTests
     }
 
     [Fact]
+    public async Task AnInitialOperatorWithoutAPasswordStopsTheStartWithAMessage()
+    {
+        using var data = new TempDirectory();
+
+        var refused = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            RunningApp.StartAsync(new Dictionary<string, string> { ["CustomLabels:InitialOperator:UserName"] = "ops" }, data));
+
+        Assert.Contains("InitialOperator needs both UserName and Password", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutConfigurationTheLoggedSetupLinkCreatesTheFirstOperatorOnce()
     {
         await using var app = await RunningApp.StartAsync();

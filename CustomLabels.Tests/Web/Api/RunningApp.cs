@@ -60,7 +60,22 @@ public sealed partial class RunningApp : IAsyncDisposable
         var app = CustomLabelsWebApp.Create(
             [.. all.Select(s => $"--{s.Key}={s.Value}")],
             builder => builder.Logging.AddProvider(logs));
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A start refused (bad configuration) leaves no half-started host behind in the test process.
+            await app.DisposeAsync();
+            if (ownsData)
+            {
+                data.Dispose();
+            }
+
+            throw;
+        }
+
         return new RunningApp(app, data, ownsData, logs);
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using CustomLabels.Tests.Core.Models;
 
 namespace CustomLabels.Tests.Web.Api;
 
@@ -24,9 +25,24 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(2, (int)body!["stored"]!);
         Assert.Equal(
-            await File.ReadAllBytesAsync(TestDatasets.LogosDevFile("train", "geany", "geany_01.jpg")),
+            Image("geany_01.jpg"),
             await File.ReadAllBytesAsync(BucketFile("images_labeled_by_folder", label, "geany_01.jpg")));
         Assert.Equal(2, await CountAsync(label));
+    }
+
+    [Fact]
+    public async Task NewImagesCountAsUntrainedAgainstTheMinimum()
+    {
+        var before = await _operator.GetFromJsonAsync<JsonObject>("/api/training-images");
+        using (var upload = await _operator.PostAsync($"/api/training-images/{NewLabel()}", Files(("a.jpg", Image("geany_04.jpg")), ("b.jpg", Image("geany_05.jpg")))))
+        {
+            Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        }
+
+        var after = await _operator.GetFromJsonAsync<JsonObject>("/api/training-images");
+        Assert.Equal((int)before!["untrained"]! + 2, (int)after!["untrained"]!);
+        Assert.Equal((int)before["total"]! + 2, (int)after["total"]!);
+        Assert.Equal(10, (int)after["minimumUntrainedImages"]!);
     }
 
     [Fact]
@@ -47,7 +63,7 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
         using var clash = await _operator.PostAsync($"/api/training-images/{label}", Files(("a.jpg", Image("geany_03.jpg"))));
         Assert.Equal(HttpStatusCode.Conflict, clash.StatusCode);
         Assert.Equal(
-            await File.ReadAllBytesAsync(TestDatasets.LogosDevFile("train", "geany", "geany_01.jpg")),
+            Image("geany_01.jpg"),
             await File.ReadAllBytesAsync(BucketFile("images_labeled_by_folder", label, "a.jpg")));
     }
 
@@ -185,7 +201,7 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
 
     private static string NewLabel() => $"label-{Guid.NewGuid():N}"[..16];
 
-    private static byte[] Image(string name) => File.ReadAllBytes(TestDatasets.LogosDevFile("train", "geany", name));
+    private static byte[] Image(string name) => File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", "geany", name));
 
     private string BucketFile(params string[] parts) => Path.Combine([_app.Data.Path, "bucket", .. parts]);
 

@@ -3,6 +3,7 @@ using CustomLabels.Core.Models;
 using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -55,7 +56,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         BadHttpRequestException e => (e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Too large" : "The request is not valid", e.Message),
         HumanLoopNotFoundException e => (StatusCodes.Status404NotFound, "Not found", e.Message),
         ObjectNotFoundException e => (StatusCodes.Status404NotFound, "Not found", e.Message),
+        ExecutionDoesNotExistException e => (StatusCodes.Status404NotFound, "Not found", e.Message),
         HumanLoopConflictException e => (StatusCodes.Status409Conflict, "Conflict", e.Message),
+        ExecutionAlreadyExistsException e => (StatusCodes.Status409Conflict, "Conflict", e.Message),
         AccountConflictException e => (StatusCodes.Status409Conflict, "Conflict", e.Message),
         ImageTooLargeException e => (StatusCodes.Status413PayloadTooLarge, "Image too large", e.Message),
         InvalidImageException e => (StatusCodes.Status415UnsupportedMediaType, "Not an image", e.Message),

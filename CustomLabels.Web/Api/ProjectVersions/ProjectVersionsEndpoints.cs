@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
 using CustomLabels.Web.Authentication;
@@ -32,38 +31,23 @@ internal static partial class ProjectVersionsEndpoints
             items.Add(new ProjectVersionResponse(version, version.Status == ProjectVersionStatus.Running, labels));
         }
 
-        return new ProjectVersionsResponse(
-            items.FirstOrDefault(v => v.Running)?.Version.VersionName,
-            items);
+        return new ProjectVersionsResponse(items.FirstOrDefault(v => v.Running)?.Version.VersionName, items);
     }
 
-    /// <summary>Per-label metrics from an evaluation summary in Rekognition's summary-file shape (<c>LabelEvaluationResults</c>).</summary>
-    internal static async Task<IReadOnlyList<LabelMetrics>> ReadLabelMetricsAsync(
+    /// <summary>Per-label metrics from the version's evaluation summary; none when it cannot be read.</summary>
+    private static async Task<IReadOnlyList<LabelEvaluationResult>> ReadLabelMetricsAsync(
         IObjectStore store, string key, ILogger logger, CancellationToken cancellationToken)
     {
-        JsonNode? summary;
         try
         {
-            summary = JsonNode.Parse(await store.ReadAllBytesAsync(key, cancellationToken));
+            return (await EvaluationSummary.ReadAsync(store, key, cancellationToken)).LabelEvaluationResults;
         }
-        catch (Exception e) when (e is ObjectNotFoundException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is ObjectNotFoundException or InvalidDataException)
         {
             LogUnreadableSummary(logger, key, e.Message);
             return [];
         }
-
-        return [.. (summary?["LabelEvaluationResults"] as JsonArray ?? [])
-            .OfType<JsonObject>()
-            .Select(l => new LabelMetrics(
-                (string?)l["Label"] ?? string.Empty,
-                Number(l["Metrics"]?["F1Score"]),
-                Number(l["Metrics"]?["Precision"]),
-                Number(l["Metrics"]?["Recall"]),
-                Number(l["Metrics"]?["Threshold"]),
-                (int?)Number(l["NumberOfTestingImages"])))];
     }
-
-    private static double? Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<double>(out var number) ? number : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The evaluation summary {Key} cannot be read: {Reason}")]
     private static partial void LogUnreadableSummary(ILogger logger, string key, string reason);
@@ -72,8 +56,5 @@ internal static partial class ProjectVersionsEndpoints
 /// <summary>Every version, and the name of the one that runs.</summary>
 public sealed record ProjectVersionsResponse(string? RunningVersion, IReadOnlyList<ProjectVersionResponse> Versions);
 
-/// <summary>One version, whether it runs, and its per-label metrics.</summary>
-public sealed record ProjectVersionResponse(ProjectVersion Version, bool Running, IReadOnlyList<LabelMetrics> Labels);
-
-/// <summary>One label's evaluation.</summary>
-public sealed record LabelMetrics(string Label, double? F1Score, double? Precision, double? Recall, double? Threshold, int? TestImages);
+/// <summary>One version, whether it runs, and its per-label evaluation (F1, precision, recall, threshold).</summary>
+public sealed record ProjectVersionResponse(ProjectVersion Version, bool Running, IReadOnlyList<LabelEvaluationResult> Labels);

@@ -1,3 +1,4 @@
+using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Web.Api.Problems;
@@ -16,7 +17,7 @@ internal static class TrainingImagesEndpoints
         var images = api.MapGroup("/training-images").RequireAuthorization(Policies.Operator).WithTags("Training images");
         images.MapGet("/", ListAsync)
             .WithName("ListTrainingImages")
-            .WithSummary("Labels with their image counts");
+            .WithSummary("Labels with their image counts, and the images the running version has not seen");
         images.MapPost("/{label}", (string label, HttpContext context, [FromServices] TrainingImageUploader uploader, CancellationToken ct) =>
                 UploadAsync(CheckLabel(label), context, uploader, ct))
             .Accepts<UploadFilesForm>("multipart/form-data")
@@ -35,19 +36,9 @@ internal static class TrainingImagesEndpoints
             .WithSummary("Starts the training branch now, without the check's image minimum");
     }
 
-    private static async Task<TrainingImagesResponse> ListAsync([FromServices] IObjectStore store, CancellationToken cancellationToken)
-    {
-        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var item in store.ListAllAsync(BucketLayout.TrainingImages, cancellationToken))
-        {
-            if (BucketLayout.LabelOf(item.Key) is { } label)
-            {
-                counts[label] = counts.GetValueOrDefault(label) + 1;
-            }
-        }
-
-        return new TrainingImagesResponse([.. counts.Select(c => new LabelCount(c.Key, c.Value))], counts.Values.Sum());
-    }
+    private static Task<TrainingSetSummary> ListAsync(
+        [FromServices] IObjectStore store, [FromServices] IParameterStore parameters, CancellationToken cancellationToken) =>
+        TrainingSetSummary.DescribeAsync(store, parameters, cancellationToken);
 
     private static async Task<IResult> UploadAsync(string? label, HttpContext context, TrainingImageUploader uploader, CancellationToken cancellationToken)
     {
@@ -96,12 +87,6 @@ internal static class TrainingImagesEndpoints
     /// <summary>The form of an upload, for the OpenAPI document.</summary>
     internal sealed record UploadFilesForm(IFormFileCollection Files);
 }
-
-/// <summary>Labels with their counts.</summary>
-public sealed record TrainingImagesResponse(IReadOnlyList<LabelCount> Labels, int Total);
-
-/// <summary>One label and how many images it has.</summary>
-public sealed record LabelCount(string Label, int Count);
 
 /// <summary>What an upload added and refused, file by file.</summary>
 public sealed record UploadResponse(int Stored, int Unchanged, int Refused, IReadOnlyList<UploadResult> Results);

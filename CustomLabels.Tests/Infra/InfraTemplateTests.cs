@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CustomLabels.Core;
+using CustomLabels.Core.Aws;
+using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Aws;
+using CustomLabels.Tests.Core.Aws;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CustomLabels.Tests.Infra;
+
+/// <summary>
+/// The CloudFormation template agrees with the code: every Task of the one definition is bound to the Lambda
+/// function of the handler with that name, the parameters carry the catalog's defaults, the schedules and object
+/// rules deliver the workflow's event shapes, and the functions' settings are the AWS options. (cfn-lint checks
+/// the template itself in the test command.)
+/// </summary>
+public sealed partial class InfraTemplateTests
+{
+    private static readonly Lazy<(JsonObject Template, string Definition)> Files = new(Load);
+
+    private static JsonObject Template => Files.Value.Template;
+
+    private static JsonObject Resources => Template[nameof(Resources)]!.AsObject();
+
+    [Fact]
+    public void EveryTaskResourceIsSubstitutedWithTheLambdaFunctionOfTheHandlerOfThatName()
+    {
+        var inDefinition = ResourcePattern().Matches(Files.Value.Definition).Select(m => m.Groups[1].Value).ToHashSet();
+        var substitutions = Resources["StateMachine"]!["Properties"]!["DefinitionSubstitutions"]!.AsObject();
+        var handlers = HandlerNames();
+
+        Assert.Equal(inDefinition.Order(), substitutions.Select(s => s.Key).Order());
+        foreach (var (key, value) in substitutions)
+        {
+            var name = key[..^"FunctionArn".Length];
+            var function = value!["Fn::GetAtt"]![0]!.GetValue<string>();
+            Assert.Equal("Arn", value["Fn::GetAtt"]![1]!.GetValue<string>());
+            Assert.Equal("AWS::Lambda::Function", Resources[function]!["Type"]!.GetValue<string>());
+            Assert.Equal(name, Resources[function]!["Properties"]!["Handler"]!.GetValue<string>());
+            Assert.Contains(name, handlers);
+        }
+    }
+
+    [Fact]
+    public void TheParametersCarryTheCatalogsDefaultsUnderTheStackPath()
+    {
+        var parameters = Resources.Select(r => r.Value!).Where(r => r["Type"]!.GetValue<string>() == "AWS::SSM::Parameter")
+            .ToDictionary(r => r["Properties"]!["Name"]!["Fn::Sub"]!.GetValue<string>(), r => r["Properties"]!);
+
+        foreach (var definition in ParameterCatalog.All)
+        {
+            var parameter = parameters[$"/${{AWS::StackName}}/{definition.Name}"];
+            Assert.False(string.IsNullOrWhiteSpace(parameter["Description"]?.ToString()), definition.Name);
+            if (definition.Type != ParameterType.Json)
+            {
+                Assert.Equal(definition.DefaultValue, parameter["Value"]!.GetValue<string>());
+            }
+        }
+
+        Assert.Equal(ParameterCatalog.All.Count, parameters.Count);
+    }
+
+    [Theory]
+    [InlineData("TrainingScheduleRule", WorkflowEvents.Branches.Training, ParameterNames.EnableAutomaticTraining, ParameterNames.AutomaticTrainingPollFrequency)]
+    [InlineData("SamplingScheduleRule", WorkflowEvents.Branches.Sampling, ParameterNames.EnableAutomaticHumanSampling, ParameterNames.AutomaticHumanSamplingFrequency)]
+    public void EachScheduleDeliversTheScheduledEventAndStartsFromTheDefaults(string rule, string schedule, string enabledParameter, string frequencyParameter)
+    {
+        var properties = Resources[rule]!["Properties"]!;
+        var input = JsonNode.Parse(properties["Targets"]![0]!["Input"]!.GetValue<string>());
+
+        Assert.Equal(WorkflowEvents.Scheduled(schedule).ToJsonString(), input!.ToJsonString());
+        Assert.Equal(schedule, WorkflowEvents.BranchOf(input));
+        Assert.Equal(ParameterCatalog.Get(enabledParameter).DefaultValue == "true" ? "ENABLED" : "DISABLED", properties["State"]!.GetValue<string>());
+        Assert.Equal(
+            ParameterSchedules.RateOf(TimeSpan.FromMinutes(int.Parse(ParameterCatalog.Get(frequencyParameter).DefaultValue, System.Globalization.CultureInfo.InvariantCulture))),
+            properties["ScheduleExpression"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void NewObjectsUnderTheTwoWatchedPrefixesStartTheWorkflow()
+    {
+        var pattern = Resources["ObjectCreatedRule"]!["Properties"]!["EventPattern"]!;
+        var prefixes = pattern["detail"]!["object"]!["key"]!.AsArray().Select(k => k!["prefix"]!.GetValue<string>());
+
+        Assert.Equal([BucketLayout.DetectionImages, BucketLayout.HumanLoopOutput], prefixes);
+        var starter = Resources["ObjectCreatedRule"]!["Properties"]!["Targets"]![0]!["Arn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        Assert.Equal(ObjectCreatedExecutions.HandlerName, Resources[starter]!["Properties"]!["Handler"]!.GetValue<string>());
+        Assert.Equal(WorkflowEvents.ObjectCreatedDetailType, pattern["detail-type"]![0]!.GetValue<string>());
+        Assert.Equal(WorkflowEvents.ParameterChangeDetailType, Resources["ParameterChangeRule"]!["Properties"]!["EventPattern"]!["detail-type"]![0]!.GetValue<string>());
+        Assert.True(Resources["Bucket"]!["Properties"]!["NotificationConfiguration"]!["EventBridgeConfiguration"]!["EventBridgeEnabled"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void TheFunctionsSettingsAreAwsOptionsAndTheOutputsGiveEveryRequiredOne()
+    {
+        var variables = Resources["NotifyFunction"]!["Properties"]!["Environment"]!["Variables"]!.AsObject();
+        var optionNames = typeof(AwsOptions).GetProperties().Select(p => p.Name).ToHashSet();
+
+        foreach (var (name, _) in variables.Where(v => v.Key.StartsWith("CustomLabels__Aws__", StringComparison.Ordinal)))
+        {
+            Assert.Contains(name["CustomLabels__Aws__".Length..], optionNames);
+        }
+
+        var outputs = Template["Outputs"]!.AsObject().Select(o => o.Key).ToHashSet();
+        foreach (var required in new[] { "BucketName", "ParameterPathPrefix", "StateMachineArn", "ProjectArn", "FlowDefinitionArn", "TableName", "TopicArn", "LabelingPortalUrl" })
+        {
+            Assert.Contains(required, outputs);
+            Assert.Contains(required, optionNames);
+        }
+    }
+
+    private static List<string> HandlerNames()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(AwsTest.Settings());
+        builder.Services.AddSingleton<Amazon.Runtime.AWSCredentials>(AwsTest.Credentials);
+        builder.AddCustomLabelsCore();
+        using var host = builder.Build();
+        return [.. host.Services.GetServices<ITaskHandler>().Select(h => h.Name)];
+    }
+
+    /// <summary>Reads the template with cfn-lint's own parser (it knows the short intrinsic tags) into JSON.</summary>
+    private static (JsonObject, string) Load()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "infra", "customlabels.yaml")))
+        {
+            root = root.Parent;
+        }
+
+        Assert.NotNull(root);
+        var parser = Path.Combine(root.FullName, ".ci", "tools", "node_modules", "cfn-lint", "lib", "parser");
+        var template = Path.Combine(root.FullName, "infra", "customlabels.yaml");
+        using var node = Process.Start(new ProcessStartInfo("node", ["-e", $"console.log(JSON.stringify(require({Quote(parser)}).openFile({Quote(template)})))"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var json = node.StandardOutput.ReadToEnd();
+        node.WaitForExit();
+        Assert.True(node.ExitCode == 0, node.StandardError.ReadToEnd());
+        return ((JsonObject)JsonNode.Parse(json)!, File.ReadAllText(Path.Combine(root.FullName, "infra", "statemachine.asl.json")));
+    }
+
+    private static string Quote(string path) => System.Text.Json.JsonSerializer.Serialize(path);
+
+    [GeneratedRegex(@"\$\{(\w+FunctionArn)\}")]
+    private static partial Regex ResourcePattern();
+}
