@@ -57,6 +57,7 @@ public sealed class ContinuousImprovementLoopTests
 
             return null;
         });
+
         // The step reports the schedules it armed: one schedule minute is one second here.
         var appliedHistory = await api.HistoryAsync((string)applied["summary"]!["executionId"]!);
         Assert.Contains("training every 0.02 min", appliedHistory.ToJsonString(), StringComparison.Ordinal);

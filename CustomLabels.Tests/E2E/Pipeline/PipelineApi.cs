@@ -204,7 +204,10 @@ public sealed class PipelineApi(HttpClient operatorClient)
     };
 
     /// <summary>Watches state through the API until <paramref name="probe"/> gives a value, or fails after <see cref="WatchLimit"/>.</summary>
-    public static async Task<T> WatchAsync<T>(string what, Func<Task<T?>> probe)
+    /// <param name="what">What is awaited, for the failure message.</param>
+    /// <param name="probe">Reads the state; null while it is not there yet.</param>
+    /// <param name="interval">Between two reads; zero for a state that lasts only moments.</param>
+    public static async Task<T> WatchAsync<T>(string what, Func<Task<T?>> probe, TimeSpan? interval = null)
         where T : class
     {
         using var limit = new CancellationTokenSource(WatchLimit);
@@ -220,7 +223,7 @@ public sealed class PipelineApi(HttpClient operatorClient)
                 throw new TimeoutException($"Waited {WatchLimit} for {what}.");
             }
 
-            await Task.Delay(WatchInterval, CancellationToken.None);
+            await Task.Delay(interval ?? WatchInterval, CancellationToken.None);
         }
     }
 

@@ -42,8 +42,10 @@ public sealed class ProcessKillTests
             await PipelineApi.AnswerAsync(product.Client, loop, PipelineApi.Brand(unknown));
 
             trainingRun = await StartTrainingAsync(product.Client);
+            // Retraining embeds only the new image, so training may last moments: the versions are read back to back.
             second = await PipelineApi.WatchAsync("the second version to be training", async () =>
-                (await api.VersionsAsync()).Where(v => v.Key != first && v.Value == "TRAINING_IN_PROGRESS").Select(v => v.Key).FirstOrDefault());
+                (await api.VersionsAsync()).Where(v => v.Key != first && v.Value == "TRAINING_IN_PROGRESS").Select(v => v.Key).FirstOrDefault(),
+                interval: TimeSpan.Zero);
             await product.KillAsync();
         }
 
