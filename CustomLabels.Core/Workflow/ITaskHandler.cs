@@ -13,7 +13,10 @@ public interface ITaskHandler
     /// <summary>The handler's name, e.g. <c>CheckTraining</c>.</summary>
     string Name { get; }
 
-    /// <summary>Runs the step on the state's effective input and returns its result (JSON).</summary>
+    /// <summary>
+    /// Runs the step on its input and returns its result (JSON). The input is the <c>input</c> of the state's
+    /// <see cref="TaskEnvelope"/> and <paramref name="context"/> its <c>context</c>, unwrapped by the caller.
+    /// </summary>
     /// <exception cref="WorkflowTaskException">A failure with an error name that Retry and Catch can match.</exception>
     Task<JsonNode?> InvokeAsync(JsonNode? input, TaskContext context, CancellationToken cancellationToken);
 }

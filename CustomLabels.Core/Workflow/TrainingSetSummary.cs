@@ -23,7 +23,7 @@ public sealed record TrainingSetSummary(IReadOnlyList<LabelImageCount> Labels, i
         var images = await TrainingSet.ListAsync(store, cancellationToken);
         var manifest = SystemState.Parse(settings.ForSystemUseOnly).TrainedManifestKey;
         var trained = manifest is not null && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
+            ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
             : [];
         return new TrainingSetSummary(
             [.. images.GroupBy(i => i.Label, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new LabelImageCount(g.Key, g.Count()))],

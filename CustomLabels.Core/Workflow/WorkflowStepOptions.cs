@@ -8,9 +8,6 @@ public sealed class WorkflowStepOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "CustomLabels:Workflow:Steps";
 
-    /// <summary>The bucket name that manifests' <c>source-ref</c>s use while the system state names none.</summary>
-    public const string DefaultBucketName = "customlabels";
-
     /// <summary>Seconds the definition waits between two looks at a training version. Default: 10.</summary>
     [Range(1, 86_400)]
     public int TrainingPollSeconds { get; set; } = 10;

@@ -103,18 +103,23 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
             ["input"] = new JsonObject { ["topic"] = "Operator", ["subject"] = "Model v2 deployed", ["message"] = "F1 0.91", ["severity"] = "success" },
             ["context"] = new JsonObject { ["executionId"] = "arn:aws:states:us-east-1:123456789012:execution:customlabels:e1", ["stateName"] = "NotifyDeployed", ["attempt"] = 0 },
         };
+        var retried = notify.DeepClone().AsObject();
+        retried["context"]!["attempt"] = 1; // Step Functions retrying the step after a lost response
+        var badContext = notify.DeepClone().AsObject();
+        badContext["context"]!["executionId"] = 7;
         _events.Enqueue(("r1", notify.ToJsonString()));
-        _events.Enqueue(("r2", notify.ToJsonString()));
+        _events.Enqueue(("r2", retried.ToJsonString()));
         _events.Enqueue(("r3", """{"topic":"Nobody","subject":"x","message":"y","severity":"info"}"""));
         _events.Enqueue(("r4", "{not json"));
-        _expected = 4;
+        _events.Enqueue(("r5", badContext.ToJsonString()));
+        _expected = 5;
         _sns.Respond(200, "<PublishResponse><PublishResult><MessageId>m1</MessageId></PublishResult></PublishResponse>");
         using var http = new HttpClient();
         using var stop = new CancellationTokenSource();
         var handlers = _host.Services.GetServices<ITaskHandler>().ToList();
         var runtime = new LambdaRuntime(http, _runtimeUri, NullLogger<LambdaRuntime>.Instance);
 
-        var loop = runtime.RunAsync((input, output, id, token) => TaskFunction.InvokeAsync(handlers, "Notify", input, output, id, token), stop.Token);
+        var loop = runtime.RunAsync((input, output, id, token) => TaskFunction.InvokeAsync(handlers, "Notify", input, output, id, NullLogger.Instance, token), stop.Token);
         await _allAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
@@ -122,13 +127,15 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
         Assert.Equal("response", _results["r1"].Path);
         Assert.Equal("response", _results["r2"].Path);
         var feed = await _host.Services.GetRequiredService<INotifier>().QueryAsync(new NotificationQuery());
-        var published = Assert.Single(feed.Items); // the same step run twice publishes once
+        var published = Assert.Single(feed.Items); // the same step, retried, publishes once
         Assert.Equal("Model v2 deployed", published.Subject);
         Assert.Equal("arn:aws:states:us-east-1:123456789012:execution:customlabels:e1", published.ExecutionId);
         Assert.Single(_sns.Requests);
         Assert.Equal(("error", "CustomLabels.InvalidInput"), (_results["r3"].Path, _results["r3"].ErrorType));
         Assert.Equal(("error", "CustomLabels.InvalidInput"), (_results["r4"].Path, _results["r4"].ErrorType));
         Assert.Equal("CustomLabels.InvalidInput", JsonNode.Parse(_results["r4"].Body)!["errorType"]!.GetValue<string>());
+        Assert.Equal(("error", "CustomLabels.InvalidInput"), (_results["r5"].Path, _results["r5"].ErrorType));
+        Assert.Contains("executionId", JsonNode.Parse(_results["r5"].Body)!["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,7 +145,7 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
         using var output = new MemoryStream();
 
         var error = await Assert.ThrowsAsync<TaskFunctionException>(() =>
-            TaskFunction.InvokeAsync(_host.Services.GetServices<ITaskHandler>(), "NoSuchStep", input, output, "r9", CancellationToken.None));
+            TaskFunction.InvokeAsync(_host.Services.GetServices<ITaskHandler>(), "NoSuchStep", input, output, "r9", NullLogger.Instance, CancellationToken.None));
 
         Assert.Equal("CustomLabels.UnknownHandler", error.ErrorType);
     }

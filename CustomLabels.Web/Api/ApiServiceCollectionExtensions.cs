@@ -8,6 +8,7 @@ using CustomLabels.Web.Api.HumanLoops;
 using CustomLabels.Web.Api.Parameters;
 using CustomLabels.Web.Api.Problems;
 using CustomLabels.Web.Api.ProjectVersions;
+using CustomLabels.Web.Api.Samples;
 using CustomLabels.Web.Api.TrainingImages;
 using CustomLabels.Web.Authentication;
 using Microsoft.AspNetCore.Http.Features;
@@ -71,6 +72,7 @@ public static class ApiServiceCollectionExtensions
             return Task.CompletedTask;
         }));
         services.AddSingleton<TrainingImageUploader>();
+        services.AddSingleton<SampleImages>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         return builder;
     }
@@ -97,6 +99,7 @@ public static class ApiServiceCollectionExtensions
 
         DetectEndpoints.Map(api);
         TrainingImagesEndpoints.Map(api);
+        SamplesEndpoints.Map(api);
         ExecutionsEndpoints.Map(api);
         ProjectVersionsEndpoints.Map(api);
         ParametersEndpoints.Map(api);

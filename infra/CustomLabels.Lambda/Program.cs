@@ -35,8 +35,9 @@ catch (Exception exception) when (exception is InvalidOperationException or Micr
 
 var handlers = host.Services.GetServices<ITaskHandler>().ToList();
 var workflow = host.Services.GetRequiredService<IWorkflowService>();
+var taskLogger = loggerFactory.CreateLogger(nameof(TaskFunction));
 await runtime.RunAsync(
     (input, output, requestId, token) => handlerName == ObjectCreatedExecutions.HandlerName
         ? TaskFunction.StartExecutionAsync(workflow, input, output, token)
-        : TaskFunction.InvokeAsync(handlers, handlerName, input, output, requestId, token),
+        : TaskFunction.InvokeAsync(handlers, handlerName, input, output, requestId, taskLogger, token),
     CancellationToken.None);

@@ -2,20 +2,18 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Aws;
+using Microsoft.Extensions.Logging;
 
 namespace CustomLabels.Lambda;
 
 /// <summary>
 /// Runs one workflow task handler on a Lambda payload: the state's effective input as JSON in, the handler's
-/// result as JSON out. A payload may carry the execution's context as
-/// <c>{"input": …, "context": {"executionId": …, "stateName": …, "attempt": …}}</c> (from <c>$$.Execution.Id</c>,
-/// <c>$$.State.Name</c>, <c>$$.State.RetryCount</c>); without it the Lambda request id stands in for the execution.
+/// result as JSON out. Every Task state of the definition sends a <see cref="TaskEnvelope"/>, which carries the
+/// execution id, state name and retry count that Step Functions does not pass to a Lambda function by itself. A
+/// payload without the envelope (a direct invocation) runs with the Lambda request id as its execution, with a warning.
 /// </summary>
-public static class TaskFunction
+public static partial class TaskFunction
 {
-    /// <summary>The envelope member that carries the context.</summary>
-    public const string ContextMember = "context";
-
     /// <summary>Invokes the handler named <paramref name="handlerName"/> and writes its result to <paramref name="output"/>.</summary>
     /// <exception cref="TaskFunctionException">The handler failed; its error name is the Lambda error type.</exception>
     public static async Task InvokeAsync(
@@ -24,10 +22,12 @@ public static class TaskFunction
         Stream input,
         Stream output,
         string requestId,
+        ILogger logger,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handlers);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(logger);
         var handler = handlers.FirstOrDefault(h => h.Name == handlerName)
                       ?? throw new TaskFunctionException("CustomLabels.UnknownHandler", $"No task handler is named '{handlerName}'.");
         JsonNode? payload;
@@ -40,11 +40,16 @@ public static class TaskFunction
             throw new TaskFunctionException("CustomLabels.InvalidInput", $"The task input is not JSON: {exception.Message}", exception);
         }
 
-        var (state, context) = Unwrap(payload, handlerName, requestId);
         JsonNode? result;
         try
         {
-            result = await handler.InvokeAsync(state, context, cancellationToken);
+            var (state, carried) = TaskEnvelope.Unwrap(payload);
+            if (carried is null)
+            {
+                LogNoContext(logger, handlerName, requestId);
+            }
+
+            result = await handler.InvokeAsync(state, carried ?? new TaskContext(requestId, handlerName, 1), cancellationToken);
         }
         catch (WorkflowTaskException exception)
         {
@@ -89,20 +94,8 @@ public static class TaskFunction
         await JsonSerializer.SerializeAsync(output, execution, cancellationToken: cancellationToken);
     }
 
-    private static (JsonNode? State, TaskContext Context) Unwrap(JsonNode? payload, string handlerName, string requestId)
-    {
-        if (payload is JsonObject envelope && envelope[ContextMember] is JsonObject context && envelope.ContainsKey("input") && envelope.Count == 2)
-        {
-            return (
-                envelope["input"]?.DeepClone(),
-                new TaskContext(
-                    context["executionId"]?.GetValue<string>() ?? requestId,
-                    context["stateName"]?.GetValue<string>() ?? handlerName,
-                    (context["attempt"]?.GetValue<int>() ?? 0) + 1));
-        }
-
-        return (payload, new TaskContext(requestId, handlerName, 1));
-    }
+    [LoggerMessage(EventId = 9201, Level = LogLevel.Warning, Message = "The input of {Handler} (request {RequestId}) has no task context: the request id stands in for the execution")]
+    private static partial void LogNoContext(ILogger logger, string handler, string requestId);
 }
 
 /// <summary>A task failure, with the error type that Lambda reports to Step Functions.</summary>

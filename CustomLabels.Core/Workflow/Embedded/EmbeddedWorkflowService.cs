@@ -556,10 +556,12 @@ internal sealed partial class EmbeddedWorkflowService : IWorkflowService, IHoste
         {
             using var timeout = state.TimeoutSeconds is { } seconds ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds), _time) : new CancellationTokenSource();
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var context = new TaskContext(record.Id, state.Name, record.Attempt + 1);
+            // The definition's Parameters carry the context (as Lambda needs them to); a Task without them gets the runner's own.
+            var (handlerInput, carried) = TaskEnvelope.Unwrap(input);
+            var context = carried ?? new TaskContext(record.Id, state.Name, record.Attempt + 1);
             try
             {
-                return await state.Handler!.InvokeAsync(input?.DeepClone(), context, linked.Token).WaitAsync(linked.Token);
+                return await state.Handler!.InvokeAsync(handlerInput?.DeepClone(), context, linked.Token).WaitAsync(linked.Token);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {

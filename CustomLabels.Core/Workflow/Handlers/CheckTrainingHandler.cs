@@ -13,7 +13,6 @@ namespace CustomLabels.Core.Workflow.Handlers;
 /// </summary>
 internal sealed class CheckTrainingHandler(
     IParameterStore parameters,
-    SystemStateStore state,
     IObjectStore store,
     ICustomLabelsModel model,
     IOptions<WorkflowStepOptions> options,
@@ -25,13 +24,8 @@ internal sealed class CheckTrainingHandler(
     {
         var force = input.Detail?.Force ?? false;
         var settings = await parameters.GetSettingsAsync(cancellationToken);
-        var system = await state.ReadAsync(cancellationToken);
-        var images = await TrainingSet.ListAsync(store, cancellationToken);
-        var trained = system.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.ReadManifestAsync(store, manifest, cancellationToken)
-            : [];
-        var untrained = TrainingSet.CountUntrained(images.Select(i => (i.Label, i.ETag)), trained);
-        var labels = images.Select(i => i.Label).Distinct(StringComparer.Ordinal).Count();
+        var set = await TrainingSetSummary.DescribeAsync(store, parameters, cancellationToken);
+        var (untrained, labels) = (set.Untrained, set.Labels.Count);
         var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
         var busy = versions.FirstOrDefault(v => v.Status is ProjectVersionStatus.TrainingInProgress or ProjectVersionStatus.Starting);
 
@@ -46,14 +40,14 @@ internal sealed class CheckTrainingHandler(
         var o = options.Value;
         var versionName = refusal is null ? NewVersionName(versions) : null;
         var reason = refusal is null
-            ? $"Training {versionName} on {images.Count} images in {labels} labels ({untrained} untrained{(force ? ", forced" : string.Empty)})."
+            ? $"Training {versionName} on {set.Total} images in {labels} labels ({untrained} untrained{(force ? ", forced" : string.Empty)})."
             : $"No training: {refusal}.";
         return new Result(
             Train: refusal is null,
             reason,
             force,
             versionName,
-            images.Count,
+            set.Total,
             labels,
             untrained,
             settings.MinimumUntrainedImages,

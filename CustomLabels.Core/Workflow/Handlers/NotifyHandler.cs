@@ -25,8 +25,8 @@ internal sealed class NotifyHandler(INotifier notifier, TimeProvider time) : Tas
 }
 
 /// <summary>
-/// Tells the operator that a branch failed (a Catch leads here with the error at <c>$.error</c>); what was serving
-/// goes on serving. The execution then ends in a Fail state with the same error.
+/// Tells the operator that a branch failed (a Catch leads here with the error at <c>$.error</c>). The execution then
+/// ends in a Fail state with the same error.
 /// </summary>
 internal sealed class NotifyFailureHandler(INotifier notifier, TimeProvider time) : TaskHandler<NotifyFailureHandler.Input, Done>
 {
@@ -36,13 +36,19 @@ internal sealed class NotifyFailureHandler(INotifier notifier, TimeProvider time
     {
         var branch = WorkflowEvents.BranchOf(System.Text.Json.JsonSerializer.SerializeToNode(input.Event, Json));
         var error = input.Error?.Error ?? "States.TaskFailed";
+        var consequence = branch == WorkflowEvents.Branches.Training
+            ? "\nThe running version, if any, goes on serving."
+            : string.Empty;
+
+        // A consumer's bad image is the consumer's to fix; anything else needs the operator.
+        var severity = error is WorkflowErrors.InvalidImage or WorkflowErrors.ImageTooLarge or WorkflowErrors.InvalidInput ? "warning" : "error";
         await notifier.PublishAsync(
             new Notification(
                 NotificationTopic.Operator,
                 $"The {branch} run failed: {error}",
-                $"{input.Error?.Cause ?? "No cause was given."}\nWhat was serving before goes on serving.",
+                (input.Error?.Cause ?? "No cause was given.") + consequence,
                 time.GetUtcNow(),
-                "error",
+                severity,
                 context.ExecutionId)
             {
                 DeduplicationId = $"{context.ExecutionId}/{context.StateName}",

@@ -28,12 +28,13 @@ internal sealed class WriteManifestHandler(IObjectStore store, SystemStateStore 
 
     protected override async Task<Result> RunAsync(VersionInput input, TaskContext context, CancellationToken cancellationToken)
     {
-        ObjectKey.ValidateSegment(input.VersionName, "version name");
-        var images = await TrainingSet.ListAsync(store, cancellationToken);
-        var key = $"{BucketLayout.Manifests}{input.VersionName}.manifest";
-        var bucket = (await state.ReadAsync(cancellationToken)).Bucket ?? WorkflowStepOptions.DefaultBucketName;
-        await TrainingSet.WriteManifestAsync(store, key, bucket, images, time.GetUtcNow(), cancellationToken);
-        return new Result(input.VersionName, key, images.Count, [.. images.Select(i => i.Label).Distinct(StringComparer.Ordinal)]);
+        var bucket = (await state.ReadAsync(cancellationToken)).Bucket ?? TrainingManifest.DefaultBucket;
+        var entries = await TrainingManifest.WriteAsync(store, input.VersionName, bucket, time.GetUtcNow(), cancellationToken: cancellationToken);
+        return new Result(
+            input.VersionName,
+            TrainingManifest.KeyFor(input.VersionName),
+            entries.Count,
+            [.. entries.Select(e => e.Label).Distinct(StringComparer.Ordinal)]);
     }
 
     public sealed record Result(string VersionName, string ManifestKey, int ImageCount, IReadOnlyList<string> Labels);
@@ -75,8 +76,11 @@ internal sealed class DescribeProjectVersionHandler(ICustomLabelsModel model) : 
     }
 }
 
-/// <summary>Training branch: the F1 gate. A version passes when its F1 on the test set is at least Minimum-F1-Score.</summary>
-internal sealed class EvaluateVersionHandler(ICustomLabelsModel model, IParameterStore parameters)
+/// <summary>
+/// Training branch: the F1 gate. A version passes when its F1 on the test set, as its evaluation summary reports it,
+/// is at least Minimum-F1-Score.
+/// </summary>
+internal sealed class EvaluateVersionHandler(ICustomLabelsModel model, IParameterStore parameters, IObjectStore store)
     : TaskHandler<VersionInput, EvaluateVersionHandler.Result>
 {
     public override string Name => "EvaluateVersion";
@@ -85,7 +89,9 @@ internal sealed class EvaluateVersionHandler(ICustomLabelsModel model, IParamete
     {
         var version = await DescribeProjectVersionHandler.DescribeAsync(model, input.VersionName, cancellationToken);
         var minimum = (await parameters.GetSettingsAsync(cancellationToken)).MinimumF1Score;
-        var f1 = version.F1Score;
+        var f1 = version.EvaluationSummaryKey is { } summaryKey && await store.HeadAsync(summaryKey, cancellationToken) is not null
+            ? (await EvaluationSummary.ReadAsync(store, summaryKey, cancellationToken)).AggregatedEvaluationResults.F1Score
+            : version.F1Score;
         var passed = f1 is { } score && score >= minimum;
         var verdict = f1 is null
             ? $"Version {version.VersionName} has no F1 score ({version.Status}); it is not deployed."
@@ -156,7 +162,7 @@ internal sealed class DeployVersionHandler(ICustomLabelsModel model, SystemState
                     RunningVersionArn = version.ProjectVersionArn,
                     RunningSince = time.GetUtcNow(),
                     TrainedManifestKey = manifest,
-                    Bucket = s.Bucket ?? WorkflowStepOptions.DefaultBucketName,
+                    Bucket = s.Bucket ?? TrainingManifest.DefaultBucket,
                 },
             cancellationToken);
         events.Publish(new PipelineEvent(PipelineEventKind.ProjectVersion, version.VersionName));

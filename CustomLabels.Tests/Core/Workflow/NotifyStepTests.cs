@@ -50,6 +50,21 @@ public sealed class NotifyStepTests : IDisposable
         Assert.Equal("error", message.Severity);
         Assert.Equal($"The training run failed: {WorkflowErrors.VersionFailed}", message.Subject);
         Assert.Contains("Training needs at least 2 labels.", message.Message, StringComparison.Ordinal);
+        Assert.Contains("goes on serving", message.Message, StringComparison.Ordinal);
         Assert.Equal("exec-9", message.ExecutionId);
+    }
+
+    [Fact]
+    public async Task AConsumersBadImageIsAWarningNotAnError()
+    {
+        var input = WorkflowEvents.ObjectCreated("customlabels", new CustomLabels.Core.Storage.ObjectInfo("images_for_detection/x.txt", 3, DateTimeOffset.UtcNow, "e", new Dictionary<string, string>()));
+        input["error"] = new JsonObject { ["Error"] = WorkflowErrors.InvalidImage, ["Cause"] = "Not an image." };
+
+        await new NotifyFailureHandler(_parts.Notifier, TimeProvider.System).InvokeAsync(input, new TaskContext("exec-7", "ReportFailure", 1), CancellationToken.None);
+
+        var message = Assert.Single((await _parts.Notifier.QueryAsync(new NotificationQuery())).Items);
+        Assert.Equal(("warning", $"The detection run failed: {WorkflowErrors.InvalidImage}"), (message.Severity, message.Subject));
+        Assert.DoesNotContain("serving", message.Message, StringComparison.Ordinal);
+        Assert.Equal("exec-7", message.ExecutionId);
     }
 }

@@ -168,6 +168,61 @@ public sealed class RunnerSemanticsTests : IDisposable
     }
 
     [Fact]
+    public async Task TheContextInTheParametersReachesTheHandlerWithItsInputOnEveryAttempt()
+    {
+        var handler = new TestHandler("Flaky", (input, context, _) => context.Attempt < 2
+            ? throw new WorkflowTaskException("Custom.Flaky", $"attempt {context.Attempt} failed")
+            : Task.FromResult(input?.DeepClone()));
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Call",
+              "States": {
+                "Call": {
+                  "Type": "Task", "Resource": "${FlakyFunctionArn}",
+                  "Parameters": {
+                    "input": { "value.$": "$.value" },
+                    "context": { "executionId.$": "$$.Execution.Id", "stateName.$": "$$.State.Name", "attempt.$": "$$.State.RetryCount" }
+                  },
+                  "Retry": [ { "ErrorEquals": ["Custom.Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2 } ],
+                  "End": true
+                }
+              }
+            }
+            """, [handler], new Dictionary<string, string?> { ["CustomLabels:Workflow:TimeScale"] = "0.01" });
+
+        var run = await host.RunAsync(JsonNode.Parse("""{"value": "v1", "other": 1}""")!, name: "carried-run");
+
+        Assert.Equal(ExecutionStatus.Succeeded, run.Summary.Status);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"value": "v1"}"""), JsonNode.Parse(run.Output!)), run.Output);
+        Assert.Equal([new TaskContext("carried-run", "Call", 1), new TaskContext("carried-run", "Call", 2)], handler.Contexts);
+    }
+
+    [Fact]
+    public async Task AContextWithoutAnExecutionIdFailsTheTaskAsInvalidInputWithoutCallingTheHandler()
+    {
+        var handler = new TestHandler("Echo", input => input);
+        await using var host = await WorkflowTestHost.StartAsync(_data.Path, """
+            {
+              "StartAt": "Call",
+              "States": {
+                "Call": {
+                  "Type": "Task", "Resource": "${EchoFunctionArn}",
+                  "Parameters": { "input.$": "$", "context": { "stateName.$": "$$.State.Name", "attempt.$": "$$.State.RetryCount" } },
+                  "End": true
+                }
+              }
+            }
+            """, [handler]);
+
+        var run = await host.RunAsync(new JsonObject());
+
+        Assert.Equal(ExecutionStatus.Failed, run.Summary.Status);
+        Assert.Equal(WorkflowErrors.InvalidInput, run.Error);
+        Assert.Contains("executionId", run.Cause, StringComparison.Ordinal);
+        Assert.Equal(0, handler.Calls);
+    }
+
+    [Fact]
     public async Task CatchRoutesTheErrorObjectAfterRetriesAreSpent()
     {
         var handler = new TestHandler("Broken", (_, _, _) => throw new InvalidOperationException("it broke"));

@@ -34,6 +34,25 @@ public sealed partial class StateMachineDefinitionTests
     }
 
     [Fact]
+    public void EveryTaskPassesItsInputAndTheExecutionContext()
+    {
+        // A Lambda function invoked by Step Functions receives only its payload: without this context a retried step
+        // would not know its execution (the key that stops a notification or a step being applied twice).
+        var context = JsonNode.Parse("""
+            {"executionId.$": "$$.Execution.Id", "stateName.$": "$$.State.Name", "attempt.$": "$$.State.RetryCount"}
+            """);
+        foreach (var (name, state) in AllStates.Where(s => (string?)s.Value!["Type"] == "Task"))
+        {
+            var parameters = state!["Parameters"] as JsonObject;
+            Assert.True(parameters is not null, $"State {name} has no Parameters to carry the context.");
+            Assert.True(
+                parameters.Count == 2 && ((string?)parameters["input.$"] == "$" || parameters["input"] is JsonObject),
+                $"State {name}: Parameters must be {{\"input.$\": \"$\" or \"input\": {{…}}, \"context\": {{…}}}}, not {parameters.ToJsonString()}.");
+            Assert.True(JsonNode.DeepEquals(context, parameters["context"]), $"State {name}: Parameters.context is {parameters["context"]?.ToJsonString()}.");
+        }
+    }
+
+    [Fact]
     public void EveryRegisteredHandlerIsUsedAndNamesAreUnique()
     {
         var registered = RegisteredHandlerNames();

@@ -118,8 +118,19 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
         }
     }
 
-    private async Task<UploadResult> AddAsync(string display, string label, string fileName, Stream content, CancellationToken cancellationToken)
+    /// <summary>Adds one image under a label: checked, then written whole, or refused with the reason.</summary>
+    /// <param name="display">The name to report the file under.</param>
+    /// <param name="label">The label (a folder name under the training set).</param>
+    /// <param name="fileName">The object's file name.</param>
+    /// <param name="content">The encoded image.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    public async Task<UploadResult> AddAsync(string display, string label, string fileName, Stream content, CancellationToken cancellationToken)
     {
+        if (!ObjectKey.IsValidSegment(label) || !ObjectKey.IsValidSegment(fileName))
+        {
+            return Refuse(display, label, "name", "The label or the file name is empty, '.', '..', too long, or has path or control characters.");
+        }
+
         // Read one byte past the limit, so that a zip entry that lies about its length is still caught.
         var bytes = await ReadAtMostAsync(content, ImageInspector.MaxEncodedBytes + 1, cancellationToken);
         try
