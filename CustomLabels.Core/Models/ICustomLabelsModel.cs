@@ -97,6 +97,9 @@ public sealed record ProjectVersion
     /// <summary>The training manifest's key.</summary>
     public string? TrainingManifestKey { get; init; }
 
+    /// <summary>The test manifest's key, when one was given; null when the test set was split off.</summary>
+    public string? TestManifestKey { get; init; }
+
     /// <summary>How many images trained the version.</summary>
     public int? TrainingImageCount { get; init; }
 

@@ -109,6 +109,7 @@ internal static class Benchmarks
         new WorkflowBenchmark(),
         new Api.ApiDetectionBenchmark(),
         new AwsClientBenchmark(),
+        new PipelineBenchmark(),
         new Dashboard.DashboardRenderBenchmark(),
     ];
 }

@@ -27,7 +27,7 @@ public sealed partial class EmbeddedCustomLabelsModel
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The service is stopping; the next start marks the version as interrupted.
+            // The service is stopping; the next start trains the version again.
         }
         catch (TrainingFailedException e)
         {

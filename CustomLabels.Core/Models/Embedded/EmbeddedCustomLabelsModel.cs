@@ -11,7 +11,7 @@ namespace CustomLabels.Core.Models.Embedded;
 /// The embedded stand-in for Rekognition Custom Labels: the pretrained ResNet18 (ONNX Runtime) with a head trained on
 /// region embeddings. Each version's artefacts live, self-contained, under <c>&lt;data&gt;/models/&lt;version&gt;/</c>
 /// (<c>version.json</c>, <c>head.bin</c>, the manifest and the evaluation); on start, the version that was running is
-/// loaded and serves again.
+/// loaded and serves again, and a version that was training trains again from its manifest.
 /// </summary>
 public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHostedService, IAsyncDisposable
 {
@@ -104,6 +104,13 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
             _versions[version.VersionName] = slot;
             switch (version.Status)
             {
+                case ProjectVersionStatus.TrainingInProgress when version.TrainingManifestKey is { } manifestKey:
+                    // Training outlives the process, as Rekognition's does: it starts again from its manifest.
+                    LogResumingTraining(version.VersionName);
+                    await UpdateAsync(slot, v => v with { StatusMessage = "Training was interrupted by a restart and has started again.", TrainingProgress = 0 }, cancellationToken);
+                    var request = new CreateProjectVersionRequest(version.VersionName, manifestKey, version.TestManifestKey);
+                    slot.Training = Task.Run(() => TrainInBackgroundAsync(slot, request, _stopping.Token), CancellationToken.None);
+                    break;
                 case ProjectVersionStatus.TrainingInProgress:
                     await UpdateAsync(slot, v => v with
                     {
@@ -186,6 +193,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
             CreationTimestamp = now,
             TrainingProgress = 0,
             TrainingManifestKey = request.TrainingManifestKey,
+            TestManifestKey = request.TestManifestKey,
         };
 
         var slot = new VersionSlot(version);
@@ -436,6 +444,9 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reloading version {Version}, which was running when the service stopped")]
     private partial void LogReloading(string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Training version {Version} again, from its manifest: the service stopped while it trained")]
+    private partial void LogResumingTraining(string version);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Version {Version} is running with {Units} inference units")]
     private partial void LogStarted(string version, int units);

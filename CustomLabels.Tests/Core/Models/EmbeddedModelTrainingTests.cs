@@ -132,6 +132,30 @@ public sealed class EmbeddedModelTrainingTests
     }
 
     [Fact]
+    public async Task TrainingThatAStopInterruptedTrainsAgainAtTheNextStart()
+    {
+        using var directory = new TempDirectory();
+        await using (var environment = new ModelTestEnvironment(DemoModelFixture.FastOptions(), directory))
+        {
+            await UploadAsync(environment, "godot", 3);
+            await UploadAsync(environment, "keepassxc", 3);
+            await TrainingManifest.WriteAsync(environment.Store, "interrupted");
+            await environment.Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("interrupted", TrainingManifest.KeyFor("interrupted")));
+        }
+
+        var recorded = await File.ReadAllTextAsync(Path.Combine(directory.Path, "models", "interrupted", "version.json"));
+        Assert.Contains("TRAINING_IN_PROGRESS", recorded, StringComparison.Ordinal);
+
+        await using var restarted = new ModelTestEnvironment(DemoModelFixture.FastOptions(), directory);
+        await restarted.Model.StartAsync(CancellationToken.None);
+        var version = await restarted.WaitForAsync("interrupted", v => v.Status != ProjectVersionStatus.TrainingInProgress);
+
+        Assert.Equal(ProjectVersionStatus.TrainingCompleted, version.Status);
+        Assert.Equal(6, version.TrainingImageCount + version.TestImageCount);
+        Assert.NotNull(version.F1Score);
+    }
+
+    [Fact]
     public async Task StoppedVersionRefusesDetectionAndCanStartAgain()
     {
         await using var environment = new ModelTestEnvironment(DemoModelFixture.FastOptions());

@@ -96,7 +96,8 @@ internal sealed class ApiDetectionBenchmark : IBenchmark
         ];
     }
 
-    private static async Task TrainAsync(IServiceProvider services, HttpClient client, string trainFolder, CancellationToken cancellationToken)
+    /// <summary>Uploads a folder of label folders as a zip, trains on demand through the API and waits until the run has deployed.</summary>
+    internal static async Task TrainAsync(IServiceProvider services, HttpClient client, string trainFolder, CancellationToken cancellationToken)
     {
         using (var bar = await client.PutAsJsonAsync("/api/parameters/Minimum-F1-Score", new { value = "0" }, cancellationToken))
         {
@@ -129,7 +130,8 @@ internal sealed class ApiDetectionBenchmark : IBenchmark
         }
     }
 
-    private static async Task DetectThroughApiAsync(HttpClient client, byte[] image, CancellationToken cancellationToken)
+    /// <summary>One <c>POST /api/detect</c>, which answers once the detection run has finished.</summary>
+    internal static async Task DetectThroughApiAsync(HttpClient client, byte[] image, CancellationToken cancellationToken)
     {
         var part = new ByteArrayContent(image);
         part.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
