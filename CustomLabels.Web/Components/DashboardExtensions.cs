@@ -1,6 +1,9 @@
 using CustomLabels.Core.Storage;
 using CustomLabels.Web.Components.Layout;
 using Microsoft.AspNetCore.StaticFiles;
+using CustomLabels.Web.Api.Samples;
+using CustomLabels.Web.Api.TrainingImages;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace CustomLabels.Web.Components;
@@ -39,6 +42,9 @@ internal static class DashboardExtensions
         services.AddScoped<Pages.Detection.ConsumerDetection>();
         services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
         services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
+        // The same uploader and samples the API adds, for the training images page's "Add the sample images".
+        services.TryAddSingleton<TrainingImageUploader>();
+        services.TryAddSingleton<SampleImages>();
         return services;
     }
 
