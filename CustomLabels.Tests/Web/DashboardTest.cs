@@ -2,9 +2,13 @@ using CustomLabels.Tests.Core.Models;
 using Bunit;
 using Bunit.TestDoubles;
 using CustomLabels.Core;
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Workflow.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using CustomLabels.Web.Components;
 
 namespace CustomLabels.Tests.Web;
@@ -29,6 +33,13 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddDashboardPageServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddFallbackServiceProvider(_core.Services);
+        // The pages' own helpers (ConsumerDetection, TrainingSetEditor, SampleImages) are built by the test's container,
+        // which does not hand the fallback's services to constructors: the Core services they take are named here.
+        Forward<IObjectStore>();
+        Forward<PipelineEvents>();
+        Forward<IWorkflowService>();
+        Forward<ICustomLabelsModel>();
+        Forward<IOptions<WorkflowOptions>>();
         Authorization = AddAuthorization();
         SignInAs("operator", "Operator");
     }
@@ -54,6 +65,10 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         Authorization.SetAuthorized(userName);
         Authorization.SetRoles(roles);
     }
+
+    // As an instance, so that the test's container leaves disposing it to the Core host.
+    private void Forward<T>()
+        where T : class => Services.AddSingleton(_core.Services.GetRequiredService<T>());
 
     /// <summary>Replaces a port for the page with a decorator of the real one.</summary>
     protected void Decorate<T>(Func<T, T> decorate)
