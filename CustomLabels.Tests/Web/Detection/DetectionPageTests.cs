@@ -1,0 +1,91 @@
+using Bunit;
+using CustomLabels.Core.Detections;
+using CustomLabels.Core.Models;
+using CustomLabels.Tests.Core.Models;
+using DetectionPage = CustomLabels.Web.Components.Pages.Detection.DetectionPage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CustomLabels.Tests.Web.Detection;
+
+public sealed class DetectionPageTests : DashboardTest
+{
+    public DetectionPageTests() => SignInAs("carl", "Consumer");
+
+    private IDetectionLog Log => Core.GetRequiredService<IDetectionLog>();
+
+    private Task DetectedAsync(string requestId, string requestedBy, string label, float confidence, string? loop = null) => Log.RecordDetectionAsync(new DetectionRecord
+    {
+        RequestId = requestId,
+        Time = DateTimeOffset.UtcNow,
+        ObjectKey = $"images_for_detection/{requestId}.jpg",
+        Label = label,
+        Confidence = confidence,
+        Labels = [new CustomLabel(label, confidence)],
+        Threshold = 70,
+        HumanLoopName = loop,
+        RequestedBy = requestedBy,
+    });
+
+    [Fact]
+    public void WithNoDetectionsThePageSaysNoneWasSent()
+    {
+        var page = Render<DetectionPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("You have not sent an image yet.", page.Markup, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhileTheHistoryLoadsThePageShowsProgressThenOnlyTheUsersOwnDetections()
+    {
+        await DetectedAsync("mine-1", "carl", "godot", 91.5f);
+        await DetectedAsync("mine-2", "carl", "geany", 40f, loop: "loop-mine-2");
+        await DetectedAsync("theirs", "dora", "keepassxc", 88f);
+        var gate = new TaskCompletionSource();
+        Decorate<IDetectionLog>(l => Ports.Gated(l, gate.Task));
+
+        var page = Render<DetectionPage>();
+        Assert.NotNull(page.Find("[aria-label='Loading']"));
+
+        gate.SetResult();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count));
+        var rows = page.Find("tbody").TextContent;
+        Assert.Contains("godot", rows, StringComparison.Ordinal);
+        Assert.Contains("in review (loop-mine-2)", rows, StringComparison.Ordinal);
+        Assert.DoesNotContain("keepassxc", rows, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhenTheDetectionLogFailsThePageShowsWhy()
+    {
+        Decorate<IDetectionLog>(l => Ports.Failing(l, new IOException("The detection log cannot be read.")));
+
+        var page = Render<DetectionPage>();
+
+        page.WaitForAssertion(() => Assert.Equal("The detection log cannot be read.", page.Find("[role='alert']").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task AnImagePastedWithNoRunningModelSaysToTrainFirstAndStoresNothing()
+    {
+        var page = Render<DetectionPage>();
+        page.WaitForAssertion(() => Assert.Contains("You have not sent an image yet.", page.Markup, StringComparison.Ordinal));
+        var image = File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", "godot", "godot_01.jpg"));
+
+        await page.InvokeAsync(() => page.Instance.OnPastedAsync("godot.jpg", Convert.ToBase64String(image)));
+
+        page.WaitForAssertion(() => Assert.Contains("No model version is running yet", page.Find("[role='alert']").TextContent, StringComparison.Ordinal));
+        Assert.Empty((await Store.ListAsync("images_for_detection/")).Objects);
+    }
+
+    [Fact]
+    public async Task PastingSomethingThatIsNotAnImageSaysSo()
+    {
+        var page = Render<DetectionPage>();
+        page.WaitForAssertion(() => Assert.Contains("You have not sent an image yet.", page.Markup, StringComparison.Ordinal));
+
+        await page.InvokeAsync(() => page.Instance.OnPastedAsync("notes.txt", Convert.ToBase64String("just text"u8.ToArray())));
+
+        page.WaitForAssertion(() => Assert.Equal("The file is not an image in a supported format (JPEG, PNG, WebP, BMP or GIF).", page.Find("[role='alert']").TextContent.Trim()));
+        Assert.Empty((await Store.ListAsync("images_for_detection/")).Objects);
+    }
+}

@@ -1,0 +1,70 @@
+using Bunit;
+using CustomLabels.Core.Models;
+using CustomLabels.Core.Notifications;
+using CustomLabels.Core.Review;
+using CustomLabels.Web.Components.Pages.Overview;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CustomLabels.Tests.Web.Overview;
+
+public sealed class OverviewPageTests : DashboardTest
+{
+    [Fact]
+    public void AFreshInstallShowsNoRunningModelAndEmptySections()
+    {
+        var page = Render<OverviewPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("No running model: no version has been trained yet.", page.Markup, StringComparison.Ordinal));
+        Assert.Contains("0 / 10", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("Open review loops (0)", page.Markup, StringComparison.Ordinal);
+        Assert.Equal(3, page.FindAll("p").Count(p => p.TextContent.Trim() == "None."));
+    }
+
+    [Fact]
+    public async Task WhileItLoadsTheOverviewShowsProgressThenImagesLoopsAndNotifications()
+    {
+        await PutSampleImageAsync("images_labeled_by_folder/geany/geany_01.jpg");
+        await PutSampleImageAsync("images_labeled_by_folder/geany/geany_02.jpg", index: 2);
+        var loopImage = await PutSampleImageAsync("images_for_detection/loop-a.jpg", "godot");
+        await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
+            "loop-a",
+            new HumanLoopInput(loopImage.Key, [new CustomLabel("godot", 41.5f)], HumanLoopReason.LowConfidence, null, ["godot"]) { ImageETag = loopImage.ETag }));
+        await Core.GetRequiredService<INotifier>().PublishAsync(new Notification(NotificationTopic.Operator, "Training started", "v1 is training", DateTimeOffset.UtcNow));
+        var gate = new TaskCompletionSource();
+        Decorate<ICustomLabelsModel>(m => Ports.Gated(m, gate.Task));
+
+        var page = Render<OverviewPage>();
+        Assert.NotNull(page.Find("[aria-label='Loading']"));
+
+        gate.SetResult();
+        page.WaitForAssertion(() => Assert.Contains("2 / 10", page.Markup, StringComparison.Ordinal));
+        Assert.Contains("Open review loops (1)", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("loop-a", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("low confidence", page.Markup, StringComparison.Ordinal);
+        Assert.Contains("Training started", page.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WhenTheModelCannotBeDescribedThePageShowsWhy()
+    {
+        Decorate<ICustomLabelsModel>(m => Ports.Failing(m, new IOException("The model registry cannot be read.")));
+
+        var page = Render<OverviewPage>();
+
+        page.WaitForAssertion(() => Assert.Equal("The model registry cannot be read.", page.Find("[role='alert']").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task ALoopOpenedWhileThePageIsOpenAppearsWithoutAReload()
+    {
+        var page = Render<OverviewPage>();
+        page.WaitForAssertion(() => Assert.Contains("Open review loops (0)", page.Markup, StringComparison.Ordinal));
+
+        var image = await PutSampleImageAsync("images_for_detection/loop-b.jpg", "godot", 2);
+        await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
+            "loop-b",
+            new HumanLoopInput(image.Key, [new CustomLabel("godot", 30f)], HumanLoopReason.Sampling, null, ["godot"]) { ImageETag = image.ETag }));
+
+        page.WaitForAssertion(() => Assert.Contains("Open review loops (1)", page.Markup, StringComparison.Ordinal));
+    }
+}
