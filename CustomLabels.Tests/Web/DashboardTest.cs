@@ -2,7 +2,9 @@ using CustomLabels.Tests.Core.Models;
 using Bunit;
 using Bunit.TestDoubles;
 using CustomLabels.Core;
+using CustomLabels.Core.Detections;
 using CustomLabels.Core.Models;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Embedded;
@@ -77,6 +79,31 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
     /// <summary>Puts a real image of the shared data set into the bucket.</summary>
     protected Task<ObjectInfo> PutSampleImageAsync(string key, string label = "geany", int index = 1) =>
         Store.PutBytesAsync(key, File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", label, $"{label}_{index:00}.jpg")));
+
+    /// <summary>Opens a real review loop on a shared image of godot, with the model's two top labels.</summary>
+    protected async Task<HumanLoop> StartLoopAsync(string name, HumanLoopReason reason = HumanLoopReason.LowConfidence, int image = 1)
+    {
+        var key = $"images_for_detection/{name}.jpg";
+        var stored = await PutSampleImageAsync(key, "godot", image);
+        return await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
+            name,
+            new HumanLoopInput(key, [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"]) { ImageETag = stored.ETag }));
+    }
+
+    /// <summary>Records a detection in the real detection log, as a finished detection run does.</summary>
+    protected Task RecordDetectionAsync(string requestId, string label, float confidence, string requestedBy = "carl", string? humanLoopName = null) =>
+        Core.GetRequiredService<IDetectionLog>().RecordDetectionAsync(new DetectionRecord
+        {
+            RequestId = requestId,
+            Time = DateTimeOffset.UtcNow,
+            ObjectKey = $"images_for_detection/{requestId}.jpg",
+            Label = label,
+            Confidence = confidence,
+            Labels = [new CustomLabel(label, confidence)],
+            Threshold = 70,
+            HumanLoopName = humanLoopName,
+            RequestedBy = requestedBy,
+        });
 
     public virtual Task InitializeAsync() => _core.StartAsync();
 

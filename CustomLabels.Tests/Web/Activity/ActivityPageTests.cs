@@ -1,6 +1,4 @@
 using Bunit;
-using CustomLabels.Core.Detections;
-using CustomLabels.Core.Models;
 using CustomLabels.Core.Notifications;
 using CustomLabels.Web.Components.Pages.Activity;
 using Microsoft.AspNetCore.Components;
@@ -12,22 +10,8 @@ public sealed class ActivityPageTests : DashboardTest
 {
     private INotifier Notifier => Core.GetRequiredService<INotifier>();
 
-    private IDetectionLog Log => Core.GetRequiredService<IDetectionLog>();
-
     private Task NotifyAsync(string subject) =>
         Notifier.PublishAsync(new Notification(NotificationTopic.Operator, subject, $"{subject} in detail", DateTimeOffset.UtcNow, "success"));
-
-    private Task DetectedAsync(string requestId, string label, float confidence) => Log.RecordDetectionAsync(new DetectionRecord
-    {
-        RequestId = requestId,
-        Time = DateTimeOffset.UtcNow,
-        ObjectKey = $"images_for_detection/{requestId}.jpg",
-        Label = label,
-        Confidence = confidence,
-        Labels = [new CustomLabel(label, confidence)],
-        Threshold = 70,
-        RequestedBy = "carl",
-    });
 
     [Fact]
     public void WithNothingPublishedThePageSaysSo()
@@ -59,8 +43,8 @@ public sealed class ActivityPageTests : DashboardTest
     [Fact]
     public async Task TheDetectionLogIsSearchableByLabel()
     {
-        await DetectedAsync("r1", "godot", 93);
-        await DetectedAsync("r2", "keepassxc", 41);
+        await RecordDetectionAsync("r1", "godot", 93);
+        await RecordDetectionAsync("r2", "keepassxc", 41);
         Services.GetRequiredService<NavigationManager>().NavigateTo("activity?view=log&q=keepassxc");
 
         var page = Render<ActivityPage>();

@@ -1,30 +1,13 @@
 using Bunit;
 using CustomLabels.Core.Detections;
-using CustomLabels.Core.Models;
 using CustomLabels.Tests.Core.Models;
 using DetectionPage = CustomLabels.Web.Components.Pages.Detection.DetectionPage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Tests.Web.Detection;
 
 public sealed class DetectionPageTests : DashboardTest
 {
     public DetectionPageTests() => SignInAs("carl", "Consumer");
-
-    private IDetectionLog Log => Core.GetRequiredService<IDetectionLog>();
-
-    private Task DetectedAsync(string requestId, string requestedBy, string label, float confidence, string? loop = null) => Log.RecordDetectionAsync(new DetectionRecord
-    {
-        RequestId = requestId,
-        Time = DateTimeOffset.UtcNow,
-        ObjectKey = $"images_for_detection/{requestId}.jpg",
-        Label = label,
-        Confidence = confidence,
-        Labels = [new CustomLabel(label, confidence)],
-        Threshold = 70,
-        HumanLoopName = loop,
-        RequestedBy = requestedBy,
-    });
 
     [Fact]
     public void WithNoDetectionsThePageSaysNoneWasSent()
@@ -37,9 +20,9 @@ public sealed class DetectionPageTests : DashboardTest
     [Fact]
     public async Task WhileTheHistoryLoadsThePageShowsProgressThenOnlyTheUsersOwnDetections()
     {
-        await DetectedAsync("mine-1", "carl", "godot", 91.5f);
-        await DetectedAsync("mine-2", "carl", "geany", 40f, loop: "loop-mine-2");
-        await DetectedAsync("theirs", "dora", "keepassxc", 88f);
+        await RecordDetectionAsync("mine-1", "godot", 91.5f);
+        await RecordDetectionAsync("mine-2", "geany", 40f, humanLoopName: "loop-mine-2");
+        await RecordDetectionAsync("theirs", "keepassxc", 88f, requestedBy: "dora");
         var gate = new TaskCompletionSource();
         Decorate<IDetectionLog>(l => Ports.Gated(l, gate.Task));
 

@@ -25,10 +25,7 @@ public sealed class OverviewPageTests : DashboardTest
     {
         await PutSampleImageAsync("images_labeled_by_folder/geany/geany_01.jpg");
         await PutSampleImageAsync("images_labeled_by_folder/geany/geany_02.jpg", index: 2);
-        var loopImage = await PutSampleImageAsync("images_for_detection/loop-a.jpg", "godot");
-        await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
-            "loop-a",
-            new HumanLoopInput(loopImage.Key, [new CustomLabel("godot", 41.5f)], HumanLoopReason.LowConfidence, null, ["godot"]) { ImageETag = loopImage.ETag }));
+        await StartLoopAsync("loop-a");
         await Core.GetRequiredService<INotifier>().PublishAsync(new Notification(NotificationTopic.Operator, "Training started", "v1 is training", DateTimeOffset.UtcNow));
         var gate = new TaskCompletionSource();
         Decorate<ICustomLabelsModel>(m => Ports.Gated(m, gate.Task));
@@ -60,10 +57,7 @@ public sealed class OverviewPageTests : DashboardTest
         var page = Render<OverviewPage>();
         page.WaitForAssertion(() => Assert.Contains("Open review loops (0)", page.Markup, StringComparison.Ordinal));
 
-        var image = await PutSampleImageAsync("images_for_detection/loop-b.jpg", "godot", 2);
-        await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
-            "loop-b",
-            new HumanLoopInput(image.Key, [new CustomLabel("godot", 30f)], HumanLoopReason.Sampling, null, ["godot"]) { ImageETag = image.ETag }));
+        await StartLoopAsync("loop-b", HumanLoopReason.Sampling, image: 2);
 
         page.WaitForAssertion(() => Assert.Contains("Open review loops (1)", page.Markup, StringComparison.Ordinal));
     }

@@ -1,5 +1,4 @@
 using Bunit;
-using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Web.Components.Pages.Review;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,15 +8,6 @@ namespace CustomLabels.Tests.Web.Review;
 public sealed class ReviewQueuePageTests : DashboardTest
 {
     private IHumanReview Review => Core.GetRequiredService<IHumanReview>();
-
-    private async Task<HumanLoop> StartLoopAsync(string name, HumanLoopReason reason = HumanLoopReason.LowConfidence, int image = 1)
-    {
-        var key = $"images_for_detection/{name}.jpg";
-        var stored = await PutSampleImageAsync(key, "godot", image);
-        return await Review.StartHumanLoopAsync(new StartHumanLoopRequest(
-            name,
-            new HumanLoopInput(key, [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"]) { ImageETag = stored.ETag }));
-    }
 
     [Fact]
     public void WithNoOpenLoopsTheQueueSaysItIsEmpty()
