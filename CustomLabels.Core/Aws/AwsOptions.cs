@@ -4,7 +4,7 @@ namespace CustomLabels.Core.Aws;
 
 /// <summary>
 /// Where the deployed pipeline lives, bound from <c>CustomLabels:Aws</c> when <c>CustomLabels:Backend</c> is
-/// <c>Aws</c>. Every value is checked at start; the stack's outputs give them all (see README.aws.md).
+/// <c>Aws</c>. Every value is checked at start; the stack's outputs give them all (see the README, "Running on AWS").
 /// Credentials come from the AWS SDK's default chain (environment, profile, SSO, container or instance role).
 /// </summary>
 public sealed class AwsOptions
