@@ -12,7 +12,8 @@ namespace CustomLabels.Core.Storage.Embedded;
 /// The embedded bucket: each object is a file under <c>&lt;data&gt;/bucket/</c>, named by its key. Writes go to a
 /// temporary file that is then renamed into place, so a reader never sees half an object. Size, ETag and user
 /// metadata are kept in a sidecar under <c>&lt;data&gt;/bucket-meta/</c>; a file dropped into the folder by hand
-/// has none until it is first read, when it is computed and written.
+/// has none until it is first read, when it is computed and written. What the sidecars say is also kept in memory and
+/// used while the file's size and write time still match it, so a listing does not read every sidecar again.
 /// </summary>
 public sealed partial class FileObjectStore : IObjectStore
 {
