@@ -18,6 +18,7 @@ namespace CustomLabels.Core.Storage.Embedded;
 public sealed partial class FileObjectStore : IObjectStore
 {
     private const string SidecarSuffix = ".json";
+    private const int MaxDescribed = 200_000;
     private static readonly JsonSerializerOptions SidecarJson = new(JsonSerializerDefaults.Web);
     private static readonly EnumerationOptions ListingOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
 
@@ -246,7 +247,7 @@ public sealed partial class FileObjectStore : IObjectStore
         var sidecar = new Sidecar(etag, file.Length, file.LastWriteTimeUtc.Ticks, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
         WriteSidecar(key, sidecar);
         var info = new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), etag, sidecar.Metadata);
-        _described[key] = info;
+        Remember(info);
         ObjectCreated?.Invoke(this, info);
         return info;
     }
@@ -279,8 +280,17 @@ public sealed partial class FileObjectStore : IObjectStore
         }
 
         var info = new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), sidecar.ETag, sidecar.Metadata);
-        _described[key] = info;
+        Remember(info);
         return info;
+    }
+
+    private void Remember(ObjectInfo info)
+    {
+        // Bounded so that a bucket that keeps growing costs sidecar reads past the bound, not unbounded memory.
+        if (_described.Count < MaxDescribed || _described.ContainsKey(info.Key))
+        {
+            _described[info.Key] = info;
+        }
     }
 
     private static void CollectKeys(
