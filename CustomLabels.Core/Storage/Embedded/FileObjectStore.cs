@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,16 +12,22 @@ namespace CustomLabels.Core.Storage.Embedded;
 /// The embedded bucket: each object is a file under <c>&lt;data&gt;/bucket/</c>, named by its key. Writes go to a
 /// temporary file that is then renamed into place, so a reader never sees half an object. Size, ETag and user
 /// metadata are kept in a sidecar under <c>&lt;data&gt;/bucket-meta/</c>; a file dropped into the folder by hand
-/// has none until it is first read, when it is computed and written.
+/// has none until it is first read, when it is computed and written. What the sidecars say is also kept in memory and
+/// used while the file's size and write time still match it, so a listing does not read every sidecar again.
 /// </summary>
 public sealed partial class FileObjectStore : IObjectStore
 {
     private const string SidecarSuffix = ".json";
+    private const int MaxDescribed = 200_000;
     private static readonly JsonSerializerOptions SidecarJson = new(JsonSerializerDefaults.Web);
+    private static readonly EnumerationOptions ListingOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false };
 
     private readonly string _tempDirectory;
     private readonly string _metaDirectory;
     private readonly ILogger<FileObjectStore> _logger;
+
+    // What each object's sidecar said, kept so that listing a large prefix does not read every sidecar again.
+    private readonly ConcurrentDictionary<string, ObjectInfo> _described = new(StringComparer.Ordinal);
 
     /// <summary>Opens (and on first start creates) the bucket under the configured data directory.</summary>
     public FileObjectStore(IOptions<CustomLabelsOptions> options, ILogger<FileObjectStore> logger)
@@ -147,22 +155,28 @@ public sealed partial class FileObjectStore : IObjectStore
             return Task.FromResult(new ObjectListing([], null));
         }
 
-        var candidates = new List<(string Key, FileInfo File)>();
-        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+        var keyPrefix = slash < 0 ? string.Empty : prefix[..(slash + 1)];
+        if (keyPrefix.Length > 0 && !ObjectKey.IsValidSegment(keyPrefix[..keyPrefix.IndexOf('/', StringComparison.Ordinal)]))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var key = KeyOf(file.FullName);
-            if (key is not null
-                && key.StartsWith(prefix, StringComparison.Ordinal)
-                && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0))
+            return Task.FromResult(new ObjectListing([], null));
+        }
+
+        // Walks the folders in key order and stops after one key past the page, so a page costs the folders it
+        // touches, not the whole prefix; only the objects on the page are described.
+        var keys = new List<string>(maxKeys + 1);
+        CollectKeys(directory, keyPrefix, prefix, startAfter, maxKeys + 1, keys, cancellationToken);
+        var onPage = keys.Count > maxKeys ? keys.GetRange(0, maxKeys) : keys;
+        var page = new List<ObjectInfo>(onPage.Count);
+        foreach (var key in onPage)
+        {
+            var file = new FileInfo(Path.Combine(BucketDirectory, key));
+            if (file.Exists)
             {
-                candidates.Add((key, file));
+                page.Add(Describe(key, file));
             }
         }
 
-        candidates.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var page = candidates.Take(maxKeys).Select(c => Describe(c.Key, c.File)).ToList();
-        var next = candidates.Count > maxKeys ? EncodeToken(page[^1].Key) : null;
+        var next = keys.Count > maxKeys ? EncodeToken(onPage[^1]) : null;
         return Task.FromResult(new ObjectListing(page, next));
     }
 
@@ -199,6 +213,7 @@ public sealed partial class FileObjectStore : IObjectStore
     {
         var path = PathOf(key);
         TryDelete(path);
+        _described.TryRemove(key, out _);
         TryDelete(SidecarPath(key));
         PruneEmptyDirectories(Path.GetDirectoryName(path)!);
         return Task.CompletedTask;
@@ -232,12 +247,22 @@ public sealed partial class FileObjectStore : IObjectStore
         var sidecar = new Sidecar(etag, file.Length, file.LastWriteTimeUtc.Ticks, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
         WriteSidecar(key, sidecar);
         var info = new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), etag, sidecar.Metadata);
+        Remember(info);
         ObjectCreated?.Invoke(this, info);
         return info;
     }
 
     private ObjectInfo Describe(string key, FileInfo file)
     {
+        // A file that is rewritten, by this process or by hand, changes its size or its write time, so the
+        // remembered description is used only while both still match the file.
+        if (_described.TryGetValue(key, out var known)
+            && known.Size == file.Length
+            && known.LastModified.UtcTicks == file.LastWriteTimeUtc.Ticks)
+        {
+            return known;
+        }
+
         var sidecar = ReadSidecar(key);
         if (sidecar is null || sidecar.Size != file.Length || sidecar.LastWriteTicks != file.LastWriteTimeUtc.Ticks)
         {
@@ -254,7 +279,73 @@ public sealed partial class FileObjectStore : IObjectStore
             WriteSidecar(key, sidecar);
         }
 
-        return new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), sidecar.ETag, sidecar.Metadata);
+        var info = new ObjectInfo(key, file.Length, new DateTimeOffset(file.LastWriteTimeUtc), sidecar.ETag, sidecar.Metadata);
+        Remember(info);
+        return info;
+    }
+
+    private void Remember(ObjectInfo info)
+    {
+        // Bounded so that a bucket that keeps growing costs sidecar reads past the bound, not unbounded memory.
+        if (_described.Count < MaxDescribed || _described.ContainsKey(info.Key))
+        {
+            _described[info.Key] = info;
+        }
+    }
+
+    private static void CollectKeys(
+        string directory,
+        string directoryKey,
+        string prefix,
+        string? startAfter,
+        int limit,
+        List<string> keys,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        List<(string Key, bool IsDirectory)> entries;
+        try
+        {
+            entries = [.. new FileSystemEnumerable<(string Key, bool IsDirectory)>(
+                directory,
+                (ref FileSystemEntry entry) => entry.IsDirectory
+                    ? (string.Concat(directoryKey, entry.FileName, "/"), true)
+                    : (string.Concat(directoryKey, entry.FileName), false),
+                ListingOptions)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return; // deleted while the listing walked past it
+        }
+
+        // A folder sorts as its name followed by '/', which is where its keys fall among the files beside it.
+        entries.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, isDirectory) in entries)
+        {
+            if (keys.Count >= limit)
+            {
+                return;
+            }
+
+            if (directoryKey.Length == 0 && !ObjectKey.IsValidSegment(isDirectory ? key[..^1] : key))
+            {
+                continue;
+            }
+
+            if (isDirectory)
+            {
+                var reaches = key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal);
+                var passed = startAfter is not null && string.CompareOrdinal(key, startAfter) < 0 && !startAfter.StartsWith(key, StringComparison.Ordinal);
+                if (reaches && !passed)
+                {
+                    CollectKeys(Path.Combine(directory, key[directoryKey.Length..^1]), key, prefix, startAfter, limit, keys, cancellationToken);
+                }
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0))
+            {
+                keys.Add(key);
+            }
+        }
     }
 
     private string SidecarPath(string key) => Path.Combine(_metaDirectory, key + SidecarSuffix);

@@ -74,6 +74,63 @@ public sealed class FileObjectStoreTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 25).Select(i => $"images_for_detection/img_{i:D3}.jpg"), keys);
     }
 
+    [Theory]
+    [InlineData("images_labeled_by_folder/", 1)]
+    [InlineData("images_labeled_by_folder/", 3)]
+    [InlineData("images_labeled_by_folder/a", 2)]
+    [InlineData("", 4)]
+    public async Task ListWalksNestedFoldersInOrdinalKeyOrderAcrossPages(string prefix, int maxKeys)
+    {
+        string[] stored =
+        [
+            "images_labeled_by_folder/a.png", "images_labeled_by_folder/a/z.png", "images_labeled_by_folder/a/y/q.png",
+            "images_labeled_by_folder/a-b/c.png", "images_labeled_by_folder/a0", "images_labeled_by_folder/B/x.png",
+            "images_labeled_by_folder/b/c/d.png", "images_labeled_by_folder/b/c.png", "manifests/m.manifest",
+        ];
+        foreach (var key in stored)
+        {
+            await _store.PutBytesAsync(key, Encoding.UTF8.GetBytes(key));
+        }
+
+        var keys = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await _store.ListAsync(prefix, token, maxKeys);
+            Assert.InRange(page.Objects.Count, 1, maxKeys);
+            keys.AddRange(page.Objects.Select(o => o.Key));
+            token = page.NextContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(stored.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal), keys);
+    }
+
+    [Fact]
+    public async Task ListNeverShowsAStaleObjectAfterOverwriteRenameDeleteOrAHandEdit()
+    {
+        const string prefix = "images_labeled_by_folder/cat/";
+        await _store.PutBytesAsync(prefix + "a.png", "first"u8.ToArray());
+        var first = Assert.Single((await _store.ListAsync(prefix)).Objects);
+
+        // Rewritten with the same size, and the clock's step hides the change in the write time.
+        await _store.PutBytesAsync(prefix + "a.png", "again"u8.ToArray());
+        File.SetLastWriteTimeUtc(_store.PathOf(prefix + "a.png"), first.LastModified.UtcDateTime);
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData("again"u8.ToArray())), Assert.Single((await _store.ListAsync(prefix)).Objects).ETag);
+
+        await _store.CopyAsync(prefix + "a.png", prefix + "b.png");
+        await _store.DeleteAsync(prefix + "a.png");
+        var renamed = Assert.Single((await _store.ListAsync(prefix)).Objects);
+        Assert.Equal((prefix + "b.png", Convert.ToHexStringLower(MD5.HashData("again"u8.ToArray()))), (renamed.Key, renamed.ETag));
+
+        await File.WriteAllBytesAsync(_store.PathOf(prefix + "b.png"), "edited by hand"u8.ToArray());
+        Assert.Equal(Convert.ToHexStringLower(MD5.HashData("edited by hand"u8.ToArray())), Assert.Single((await _store.ListAsync(prefix)).Objects).ETag);
+
+        File.Delete(_store.PathOf(prefix + "b.png"));
+        Assert.Empty((await _store.ListAsync(prefix)).Objects);
+        Assert.Null(await _store.HeadAsync(prefix + "b.png"));
+    }
+
     [Fact]
     public async Task AFileDroppedByHandIsAnObjectWithAComputedETag()
     {
