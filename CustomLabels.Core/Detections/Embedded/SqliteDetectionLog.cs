@@ -126,8 +126,6 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.MaxResults, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.MaxResults, 500);
-        var resumeAfter = PageToken.Decode(query.NextToken);
-
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var where = new List<string>();
@@ -150,33 +148,10 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
             command.Parameters.AddWithValue("$after", after);
         }
 
-        if (resumeAfter is { } position)
-        {
-            where.Add(query.OldestFirst ? "sequence > $resume" : "sequence < $resume");
-            command.Parameters.AddWithValue("$resume", position);
-        }
-
-        command.CommandText = $"""
-            SELECT {Columns} FROM detections
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
-            ORDER BY sequence {(query.OldestFirst ? "ASC" : "DESC")} LIMIT $limit;
-            """;
-        command.Parameters.AddWithValue("$limit", query.MaxResults + 1);
-
-        var items = new List<DetectionRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            items.Add(Read(reader));
-        }
-
-        if (items.Count <= query.MaxResults)
-        {
-            return new DetectionPage(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new DetectionPage(items, PageToken.Encode(items[^1].Sequence));
+        var (items, next) = await KeysetPage.ReadAsync(
+            command, $"SELECT {Columns} FROM detections", where, "sequence", query.OldestFirst, query.NextToken, query.MaxResults,
+            Read, item => item.Sequence, cancellationToken);
+        return new DetectionPage(items, next);
     }
 
     private async Task<int> UpdateAsync(string sql, (string Name, string? Value)[] parameters, CancellationToken cancellationToken)

@@ -70,8 +70,6 @@ internal sealed class SqliteNotifier(SqliteDatabase database, NotificationDelive
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.MaxResults, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.MaxResults, 500);
-        var before = PageToken.Decode(query.NextToken);
-
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var where = new List<string>();
@@ -87,33 +85,11 @@ internal sealed class SqliteNotifier(SqliteDatabase database, NotificationDelive
             command.Parameters.AddWithValue("$search", SqlLike.Contains(query.Search.Trim()));
         }
 
-        if (before is { } id)
-        {
-            where.Add("id < $before");
-            command.Parameters.AddWithValue("$before", id);
-        }
-
-        command.CommandText = $"""
-            SELECT id, topic, subject, message, time, severity, execution_id, deduplication_id FROM notifications
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
-            ORDER BY id DESC LIMIT $limit;
-            """;
-        command.Parameters.AddWithValue("$limit", query.MaxResults + 1);
-
-        var items = new List<Notification>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            items.Add(Read(reader));
-        }
-
-        if (items.Count <= query.MaxResults)
-        {
-            return new NotificationPage(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new NotificationPage(items, PageToken.Encode(items[^1].Id));
+        var (items, next) = await KeysetPage.ReadAsync(
+            command,
+            "SELECT id, topic, subject, message, time, severity, execution_id, deduplication_id FROM notifications",
+            where, "id", ascending: false, query.NextToken, query.MaxResults, Read, item => item.Id, cancellationToken);
+        return new NotificationPage(items, next);
     }
 
     private static Notification Read(SqliteDataReader reader) =>

@@ -146,8 +146,6 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.MaxResults, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.MaxResults, 100);
-        var resumeAfter = PageToken.Decode(query.NextToken);
-
         await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         var where = new List<string>();
@@ -169,33 +167,10 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
             command.Parameters.AddWithValue("$before", before.UtcTicks);
         }
 
-        if (resumeAfter is { } position)
-        {
-            where.Add(query.Ascending ? "id > $resume" : "id < $resume");
-            command.Parameters.AddWithValue("$resume", position);
-        }
-
-        command.CommandText = $"""
-            SELECT {Columns} FROM human_loops
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)}
-            ORDER BY id {(query.Ascending ? "ASC" : "DESC")} LIMIT $limit;
-            """;
-        command.Parameters.AddWithValue("$limit", query.MaxResults + 1);
-
-        var rows = new List<(long Id, HumanLoop Loop)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add((reader.GetInt64(0), Read(reader)));
-        }
-
-        if (rows.Count <= query.MaxResults)
-        {
-            return new HumanLoopPage([.. rows.Select(r => r.Loop)], null);
-        }
-
-        rows.RemoveAt(rows.Count - 1);
-        return new HumanLoopPage([.. rows.Select(r => r.Loop)], PageToken.Encode(rows[^1].Id));
+        var (rows, next) = await KeysetPage.ReadAsync(
+            command, $"SELECT {Columns} FROM human_loops", where, "id", query.Ascending, query.NextToken, query.MaxResults,
+            reader => (Id: reader.GetInt64(0), Loop: Read(reader)), row => row.Id, cancellationToken);
+        return new HumanLoopPage([.. rows.Select(r => r.Loop)], next);
     }
 
     public async Task StopHumanLoopAsync(string humanLoopName, CancellationToken cancellationToken = default)
