@@ -9,12 +9,15 @@ namespace CustomLabels.Core.Workflow.Handlers;
 /// <summary>
 /// Training branch, first step: decides whether to train. Training goes ahead when automatic training is on, there
 /// are at least Minimum-Untrained-Images images the running version has not seen (both skipped when forced), the
-/// set has at least two labels, and no version is training or starting. It also names the new version.
+/// set has at least two labels, no version is training or starting, and no training run that started earlier is
+/// still running (two checks a moment apart would otherwise both pass before either version exists). It also names
+/// the new version.
 /// </summary>
 internal sealed class CheckTrainingHandler(
     IParameterStore parameters,
     IObjectStore store,
     ICustomLabelsModel model,
+    IWorkflowService workflow,
     IOptions<WorkflowStepOptions> options,
     TimeProvider time) : TaskHandler<WorkflowEvent, CheckTrainingHandler.Result>
 {
@@ -28,9 +31,11 @@ internal sealed class CheckTrainingHandler(
         var (untrained, labels) = (set.Untrained, set.Labels.Count);
         var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
         var busy = versions.FirstOrDefault(v => v.Status is ProjectVersionStatus.TrainingInProgress or ProjectVersionStatus.Starting);
+        var earlier = await EarlierTrainingRunAsync(context.ExecutionId, cancellationToken);
 
         string? refusal =
             !force && !settings.EnableAutomaticTraining ? $"automatic training is off ({ParameterNames.EnableAutomaticTraining} is false)"
+            : earlier is not null ? $"training run {earlier.Name} started earlier and is still running"
             : busy is not null ? $"version {busy.VersionName} is {(busy.Status == ProjectVersionStatus.Starting ? "starting" : "training")}"
             : labels < 2 ? $"the training set has {labels} label(s) with images; training needs at least 2"
             : !force && untrained < settings.MinimumUntrainedImages
@@ -58,6 +63,21 @@ internal sealed class CheckTrainingHandler(
                 refusal is null ? $"Training {versionName}" : "Training was not started",
                 reason,
                 refusal is null ? "info" : "warning"));
+    }
+
+    /// <summary>A training run that started before this one and is still running: the earliest run goes ahead alone.</summary>
+    private async Task<ExecutionSummary?> EarlierTrainingRunAsync(string executionId, CancellationToken cancellationToken)
+    {
+        var running = (await workflow.ListExecutionsAsync(
+            new ExecutionQuery(ExecutionStatus.Running, WorkflowEvents.Branches.Training, MaxResults: 100), cancellationToken)).Executions;
+        var self = running.FirstOrDefault(e => e.ExecutionId == executionId);
+        return running
+            .Where(e => e.ExecutionId != executionId)
+            .Where(e => self is null
+                ? e.StartDate <= time.GetUtcNow()
+                : e.StartDate < self.StartDate || (e.StartDate == self.StartDate && string.CompareOrdinal(e.ExecutionId, self.ExecutionId) < 0))
+            .OrderBy(e => e.StartDate)
+            .FirstOrDefault();
     }
 
     private string NewVersionName(IReadOnlyList<ProjectVersion> versions)

@@ -43,6 +43,45 @@ public sealed class WorkflowFailureTests
     }
 
     [Fact]
+    public async Task TwoTrainingRunsStartedTogetherTrainOneVersionAndTheLaterRunStandsAside()
+    {
+        await using var host = await PipelineHost.StartAsync();
+        await host.UploadTrainingSetAsync(PipelineHost.DemoTrain);
+
+        // Both start before either has created a version: only the run that started first may train.
+        var training = WorkflowEvents.Scheduled(WorkflowEvents.Branches.Training, force: true).ToJsonString();
+        var first = await host.Workflow.StartExecutionAsync(training, "training-first");
+        var second = await host.Workflow.StartExecutionAsync(training, "training-second");
+        var runs = await Task.WhenAll(
+            host.Workflow.WaitForCompletionAsync(first.ExecutionId, PipelineHost.Patience),
+            host.Workflow.WaitForCompletionAsync(second.ExecutionId, PipelineHost.Patience));
+
+        Assert.All(runs, run => Assert.Equal(ExecutionStatus.Succeeded, run.Summary.Status));
+        Assert.Single(await host.Model.DescribeProjectVersionsAsync());
+        var stoodAside = await host.Workflow.GetExecutionHistoryAsync(second.ExecutionId);
+        Assert.DoesNotContain(stoodAside, e => e.StateName == "CreateProjectVersion");
+        Assert.Contains(stoodAside, e => e.Output?.Contains("No training:", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task TheTrainingCheckOfALaterRunDeclinesWhileAnEarlierTrainingRunIsRunning()
+    {
+        await using var host = await PipelineHost.StartAsync();
+        await host.UploadTrainingSetAsync(PipelineHost.DemoTrain);
+        var training = WorkflowEvents.Scheduled(WorkflowEvents.Branches.Training, force: true);
+        var earlier = await host.Workflow.StartExecutionAsync(training.ToJsonString(), "training-earlier");
+
+        // While the earlier run trains (it is RUNNING for seconds), a later run's check stands aside.
+        var check = host.Services.GetServices<ITaskHandler>().Single(h => h.Name == "CheckTraining");
+        var result = await check.InvokeAsync(training, new TaskContext("training-later", "CheckTraining", 1), CancellationToken.None);
+        await host.Workflow.WaitForCompletionAsync(earlier.ExecutionId, PipelineHost.Patience);
+
+        Assert.False((bool)result!["train"]!);
+        Assert.Contains("training run training-earlier started earlier and is still running", (string)result["reason"]!, StringComparison.Ordinal);
+        Assert.Single(await host.Model.DescribeProjectVersionsAsync());
+    }
+
+    [Fact]
     public async Task ADetectionWithNoRunningModelFailsWithItsErrorAndTellsTheOperator()
     {
         await using var host = await PipelineHost.StartAsync();
