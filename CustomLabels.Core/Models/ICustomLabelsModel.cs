@@ -23,6 +23,12 @@ public interface ICustomLabelsModel
     /// <summary>Stops a running version (STOPPING, then STOPPED).</summary>
     Task<ProjectVersion> StopProjectVersionAsync(string versionName, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// True when training uses images that show none of the labels (<see cref="CreateProjectVersionRequest.NegativesManifestKey"/>)
+    /// as evidence: the embedded model does, Rekognition does not.
+    /// </summary>
+    bool LearnsFromRejectedImages => false;
+
     /// <summary>Detects custom labels in an image with a running version.</summary>
     /// <exception cref="ModelNotRunningException">The version is not running.</exception>
     /// <exception cref="InvalidImageException">The image is not one the model can read.</exception>
@@ -65,7 +71,12 @@ public enum ProjectVersionStatus
 /// <param name="VersionName">The new version's name, unique in the project.</param>
 /// <param name="TrainingManifestKey">The Ground Truth manifest's key in the bucket (<c>manifests/&lt;version&gt;.manifest</c>).</param>
 /// <param name="TestManifestKey">A test manifest; when null, a test set is split off automatically.</param>
-public sealed record CreateProjectVersionRequest(string VersionName, string TrainingManifestKey, string? TestManifestKey = null);
+/// <param name="NegativesManifestKey">
+/// A manifest of images that show none of the labels (the reviewers' "none of the above", under
+/// <c>images_rejected/</c>), for a model that learns from them (<see cref="ICustomLabelsModel.LearnsFromRejectedImages"/>);
+/// its lines carry no class. Null when there are none.
+/// </param>
+public sealed record CreateProjectVersionRequest(string VersionName, string TrainingManifestKey, string? TestManifestKey = null, string? NegativesManifestKey = null);
 
 /// <summary>One project version, as DescribeProjectVersions reports it.</summary>
 public sealed record ProjectVersion
@@ -100,6 +111,9 @@ public sealed record ProjectVersion
     /// <summary>The test manifest's key, when one was given; null when the test set was split off.</summary>
     public string? TestManifestKey { get; init; }
 
+    /// <summary>The negatives manifest's key, when one was given.</summary>
+    public string? NegativesManifestKey { get; init; }
+
     /// <summary>How many images trained the version.</summary>
     public int? TrainingImageCount { get; init; }
 
@@ -124,8 +138,11 @@ public sealed record DetectCustomLabelsRequest(string VersionName, ReadOnlyMemor
 /// <param name="CustomLabels">The labels, best first.</param>
 public sealed record DetectCustomLabelsResult(IReadOnlyList<CustomLabel> CustomLabels);
 
-/// <summary>One label with its confidence from 0 to 100.</summary>
-public sealed record CustomLabel(string Name, float Confidence);
+/// <summary>One label with its confidence from 0 to 100, and the region that decided it when the model says.</summary>
+/// <param name="Name">The label.</param>
+/// <param name="Confidence">The confidence, 0 to 100.</param>
+/// <param name="Geometry">The region of the image that decided the label (embedded model: for every label), or null.</param>
+public sealed record CustomLabel(string Name, float Confidence, LabelGeometry? Geometry = null);
 
 /// <summary>The version is not running (Rekognition's ResourceNotReadyException); HTTP 503.</summary>
 public sealed class ModelNotRunningException(string message) : InvalidOperationException(message);

@@ -11,7 +11,11 @@ namespace CustomLabels.Core.Models;
 /// <param name="Label">The label (the class name).</param>
 /// <param name="ClassIndex">The label's class index in the manifest.</param>
 /// <param name="ETag">The image's content hash (the object's ETag) when the manifest was written; null when absent.</param>
-public sealed record ManifestEntry(string Key, string Label, int ClassIndex, string? ETag);
+/// <param name="Region">
+/// The region of the image that shows the label, when one is known (a reviewer's box, from the object's
+/// <see cref="BoundingBox.MetadataKey"/> metadata); null for a clean shot or when none was given.
+/// </param>
+public sealed record ManifestEntry(string Key, string Label, int ClassIndex, string? ETag, BoundingBox? Region = null);
 
 /// <summary>
 /// Ground Truth image-classification manifests (JSON Lines), as Rekognition Custom Labels reads them: per line a
@@ -27,6 +31,9 @@ public static class TrainingManifest
 
     /// <summary>The extra field that holds each image's content hash.</summary>
     public const string ETagField = "customlabels-etag";
+
+    /// <summary>The extra field that holds the region showing the label (<c>left,top,width,height</c>), when known.</summary>
+    public const string RegionField = "customlabels-region";
 
     /// <summary>Another field name for the content hash that manifests written by other tools may use.</summary>
     public const string PlainETagField = "etag";
@@ -58,18 +65,18 @@ public static class TrainingManifest
         ArgumentNullException.ThrowIfNull(store);
         manifestKey ??= KeyFor(versionName);
         ObjectKey.ValidatePrefix(sourcePrefix);
-        var found = new List<(string Key, string Label, string ETag)>();
+        var found = new List<(string Key, string Label, string ETag, BoundingBox? Region)>();
         await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
         {
             var label = LabelOf(item.Key, sourcePrefix);
             if (label is not null)
             {
-                found.Add((item.Key, label, item.ETag));
+                found.Add((item.Key, label, item.ETag, BoundingBox.Of(item.Metadata)));
             }
         }
 
         var labels = found.Select(f => f.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        var entries = found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag)).ToList();
+        var entries = found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag, f.Region)).ToList();
         var date = (creationDate ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
         var text = new StringBuilder();
         foreach (var entry in entries)
@@ -89,10 +96,81 @@ public static class TrainingManifest
                 },
                 [ETagField] = entry.ETag,
             };
+            if (entry.Region is { } region)
+            {
+                line[RegionField] = region.ToMetadata();
+            }
+
             text.Append(line.ToJsonString()).Append('\n');
         }
 
         await store.PutBytesAsync(manifestKey, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken: cancellationToken);
+        return entries;
+    }
+
+    /// <summary>
+    /// Writes a negatives manifest: a line per image under <paramref name="sourcePrefix"/> (by default
+    /// <c>images_rejected/</c>), each with its <c>source-ref</c> and content hash and no class, to
+    /// <paramref name="manifestKey"/>.
+    /// </summary>
+    /// <returns>The images written, in key order, each with an empty label and class index -1.</returns>
+    public static async Task<IReadOnlyList<ManifestEntry>> WriteNegativesAsync(
+        IObjectStore store,
+        string manifestKey,
+        string bucket = DefaultBucket,
+        string sourcePrefix = BucketLayout.RejectedImages,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ObjectKey.Validate(manifestKey);
+        ObjectKey.ValidatePrefix(sourcePrefix);
+        var entries = new List<ManifestEntry>();
+        var text = new StringBuilder();
+        await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
+        {
+            if (item.Key.IndexOf('/', sourcePrefix.Length) >= 0)
+            {
+                continue;
+            }
+
+            entries.Add(new ManifestEntry(item.Key, string.Empty, -1, item.ETag));
+            text.Append(new JsonObject { ["source-ref"] = $"s3://{bucket}/{item.Key}", [ETagField] = item.ETag }.ToJsonString()).Append('\n');
+        }
+
+        await store.PutBytesAsync(manifestKey, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken: cancellationToken);
+        return entries;
+    }
+
+    /// <summary>Reads a negatives manifest (lines with a <c>source-ref</c> and, optionally, a content hash; no class).</summary>
+    /// <exception cref="ObjectNotFoundException">No manifest has this key.</exception>
+    /// <exception cref="InvalidDataException">A line has no valid <c>source-ref</c>.</exception>
+    public static async Task<IReadOnlyList<ManifestEntry>> ReadNegativesAsync(IObjectStore store, string manifestKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var text = Encoding.UTF8.GetString(await store.ReadAllBytesAsync(manifestKey, cancellationToken));
+        var entries = new List<ManifestEntry>();
+        var lineNumber = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                var node = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("empty line object");
+                var sourceRef = node["source-ref"]?.GetValue<string>() ?? throw new InvalidDataException("no source-ref");
+                var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
+                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), string.Empty, -1, etag));
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
+            {
+                throw new InvalidDataException($"Negatives manifest line {lineNumber} is not an image reference: {e.Message}", e);
+            }
+        }
+
         return entries;
     }
 
@@ -148,7 +226,8 @@ public static class TrainingManifest
                 var label = attribute.Value["class-name"]!.GetValue<string>();
                 var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
                 var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
-                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag));
+                var region = BoundingBox.FromMetadata(node[RegionField]?.GetValue<string>());
+                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag, region));
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
             {

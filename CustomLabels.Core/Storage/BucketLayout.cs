@@ -12,6 +12,12 @@ public static class BucketLayout
     /// <summary>A2I output: <c>a2i-human-loop-data/&lt;flow&gt;/YYYY/MM/DD/hh/mm/ss/&lt;loop&gt;/output.json</c>.</summary>
     public const string HumanLoopOutput = "a2i-human-loop-data/";
 
+    /// <summary>
+    /// Images a reviewer answered "none of the above": <c>images_rejected/&lt;loop&gt;-&lt;uuid&gt;-&lt;file&gt;</c>. Never a label
+    /// folder; the embedded model learns from them as images of no label.
+    /// </summary>
+    public const string RejectedImages = "images_rejected/";
+
     /// <summary>Ground Truth manifests: <c>manifests/&lt;version&gt;.manifest</c>.</summary>
     public const string Manifests = "manifests/";
 
@@ -20,7 +26,7 @@ public static class BucketLayout
 
     /// <summary>Every top-level prefix, created at first start.</summary>
     public static IReadOnlyList<string> Prefixes { get; } =
-        [TrainingImages, DetectionImages, HumanLoopOutput, Manifests, Evaluation];
+        [TrainingImages, DetectionImages, HumanLoopOutput, RejectedImages, Manifests, Evaluation];
 
     /// <summary>The key of a training image.</summary>
     public static string TrainingImageKey(string label, string fileName) =>

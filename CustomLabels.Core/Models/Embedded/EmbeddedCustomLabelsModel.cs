@@ -108,7 +108,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
                     // Training outlives the process, as Rekognition's does: it starts again from its manifest.
                     LogResumingTraining(version.VersionName);
                     await UpdateAsync(slot, v => v with { StatusMessage = "Training was interrupted by a restart and has started again.", TrainingProgress = 0 }, cancellationToken);
-                    var request = new CreateProjectVersionRequest(version.VersionName, manifestKey, version.TestManifestKey);
+                    var request = new CreateProjectVersionRequest(version.VersionName, manifestKey, version.TestManifestKey, version.NegativesManifestKey);
                     slot.Training = Task.Run(() => TrainInBackgroundAsync(slot, request, _stopping.Token), CancellationToken.None);
                     break;
                 case ProjectVersionStatus.TrainingInProgress:
@@ -173,6 +173,9 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     }
 
     /// <inheritdoc />
+    public bool LearnsFromRejectedImages => true;
+
+    /// <inheritdoc />
     public async Task<ProjectVersion> CreateProjectVersionAsync(CreateProjectVersionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -181,6 +184,11 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
         if (request.TestManifestKey is not null)
         {
             ObjectKey.Validate(request.TestManifestKey);
+        }
+
+        if (request.NegativesManifestKey is not null)
+        {
+            ObjectKey.Validate(request.NegativesManifestKey);
         }
 
         var now = _time.GetUtcNow();
@@ -194,6 +202,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
             TrainingProgress = 0,
             TrainingManifestKey = request.TrainingManifestKey,
             TestManifestKey = request.TestManifestKey,
+            NegativesManifestKey = request.NegativesManifestKey,
         };
 
         var slot = new VersionSlot(version);
