@@ -16,6 +16,21 @@ public sealed partial class EmbeddedCustomLabelsModel
     private const string TestListCopy = "test.manifest";
     private const string ValidationFile = "validation.json";
 
+    /// <summary>Composites made of each generated logo (the first is also a validation view).</summary>
+    private const int ForeignVariants = 2;
+
+    /// <summary>The regions of a rejected image that looked most like a label, kept as hard negatives.</summary>
+    private const int HardNegativesPerRejectedImage = 16;
+
+    /// <summary>The regions off a photo's subject that looked most like its label, kept as its background.</summary>
+    private const int HardBackgroundsPerPhoto = 8;
+
+    /// <summary>Regions per label that the locating head ranks (the detection head ranks 8).</summary>
+    private const int LocatingCandidates = 48;
+
+    /// <summary>How many of the best regions for a photo's label may grow its located box.</summary>
+    private const int LocatingUnion = 4;
+
     /// <summary>What the last training run measured, for benchmarks: backbone calls, cache hits and time per phase.</summary>
     internal TrainingStatistics? LastTrainingStatistics { get; private set; }
 
@@ -74,21 +89,33 @@ public sealed partial class EmbeddedCustomLabelsModel
         var labels = training.Select(e => e.Label).Concat(test.Select(e => e.Label)).Distinct().Order(StringComparer.Ordinal).ToArray();
         CheckLabels(labels, training);
 
-        // Embedding: every training image that the cache lacks, then the background canvases.
+        var negatives = request.NegativesManifestKey is { } negativesKey
+            ? await ReadNegativesAsync(negativesKey, cancellationToken)
+            : [];
+
+        // Embedding: every training image that the cache lacks, the background canvases, the generated logos and the
+        // rejected images. Clean shots are composited; photos (busy borders, or a region given) are learnt by region.
         var extractor = Extractor;
         var callsBefore = extractor.Backbone.Calls;
         var backboneBefore = extractor.Backbone.Time;
         var skipped = new List<string>();
-        var embedded = new List<(ManifestEntry Entry, ImageSamples Samples)>();
-        var total = training.Count + _options.BackgroundCanvases;
+        var clean = new List<(ManifestEntry Entry, ImageSamples Samples)>();
+        var photos = new List<(ManifestEntry Entry, string Hash, float[] Regions)>();
+        var total = training.Count + _options.BackgroundCanvases + _options.ForeignLogos + negatives.Count;
         var done = 0;
         foreach (var entry in training)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var samples = await SamplesOfAsync(entry, extractor, statistics, skipped, cancellationToken);
-            if (samples is not null)
+            switch (await EmbedTrainingImageAsync(entry, extractor, statistics, skipped, cancellationToken))
             {
-                embedded.Add((entry, samples));
+                case { Samples: { } samples }:
+                    clean.Add((entry, samples));
+                    break;
+                case { Regions: { } regions, Hash: { } hash }:
+                    photos.Add((entry, hash, regions));
+                    break;
+                default:
+                    break;
             }
 
             await ReportProgressAsync(slot, 0.85 * ++done / total);
@@ -97,28 +124,51 @@ public sealed partial class EmbeddedCustomLabelsModel
         var backgrounds = new List<ImageSamples>();
         for (var i = 0; i < _options.BackgroundCanvases; i++)
         {
-            var key = $"background-{i}";
-            var samples = _cache.TryRead(extractor.CacheRecipe, key);
-            if (samples is null)
+            var index = i;
+            backgrounds.Add(await CachedAsync($"background-{i}", () => extractor.ExtractBackgrounds(index), cancellationToken));
+            await ReportProgressAsync(slot, 0.85 * ++done / total);
+        }
+
+        var foreign = new List<ImageSamples>();
+        for (var i = 0; i < _options.ForeignLogos; i++)
+        {
+            var index = i;
+            foreign.Add(await CachedAsync($"foreign-{i}", () => extractor.ExtractForeign(index, ForeignVariants), cancellationToken));
+            await ReportProgressAsync(slot, 0.85 * ++done / total);
+        }
+
+        var rejected = new List<(string Hash, float[] Regions)>();
+        foreach (var entry in negatives)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
             {
-                samples = await Task.Run(() => extractor.ExtractBackgrounds(i), cancellationToken);
-                _cache.Write(extractor.CacheRecipe, key, samples);
+                var (hash, regions) = await DetectionFeaturesOfAsync(entry, extractor, cancellationToken);
+                rejected.Add((hash, regions));
+            }
+            catch (Exception e) when (e is InvalidImageException or ImageTooLargeException or ObjectNotFoundException)
+            {
+                skipped.Add($"{entry.Key} ({e.Message})");
             }
 
-            backgrounds.Add(samples);
             await ReportProgressAsync(slot, 0.85 * ++done / total);
         }
 
         statistics.EmbeddingTime = clock.Elapsed;
-        CheckLabels(labels, [.. embedded.Select(e => e.Entry)], skipped);
+        var embedded = clean.Select(c => c.Entry).Concat(photos.Select(p => p.Entry)).ToList();
+        CheckLabels(labels, embedded, skipped);
 
         // The head, chosen and calibrated on validation views made from the training images only.
         var labelIndex = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
-        var images = embedded
-            .GroupBy(e => e.Entry.Label, StringComparer.Ordinal)
-            .SelectMany(g => g.OrderBy(e => e.Entry.ETag, StringComparer.Ordinal).Select((e, i) => new TrainingImage(labelIndex[e.Entry.Label], i % 2, e.Samples)))
-            .ToList();
-        var (head, validation) = await Task.Run(() => HeadTrainer.Train(labels, images, backgrounds, [_options.ColourWeight]), cancellationToken);
+        var (head, validation) = await Task.Run(
+            () =>
+            {
+                var cleanImages = TrainingImages(clean.Select(c => (c.Entry, c.Samples, false)), labelIndex);
+                var located = LocatePhotos(labels, labelIndex, cleanImages, backgrounds, foreign, photos, rejected, extractor, out var hardNegatives);
+                var images = TrainingImages(clean.Select(c => (c.Entry, c.Samples, false)).Concat(located.Select(l => (l.Entry, l.Samples, true))), labelIndex);
+                return HeadTrainer.Train(labels, images, backgrounds, [.. foreign, .. hardNegatives], [_options.ColourWeight], generatedForeign: foreign.Count);
+            },
+            cancellationToken);
         HeadFile.Write(Path.Combine(versionDirectory, HeadFileName), head);
         await File.WriteAllBytesAsync(Path.Combine(versionDirectory, ValidationFile), JsonSerializer.SerializeToUtf8Bytes(validation, StateJson), cancellationToken);
         LogValidation(request.VersionName, validation.Top1Accuracy, validation.Auroc, validation.KnownAccepted, validation.UnknownRejected, validation.SimilarityWeight, validation.MarginWeight);
@@ -133,7 +183,7 @@ public sealed partial class EmbeddedCustomLabelsModel
             try
             {
                 var regions = await DetectionFeaturesAsync(entry, extractor, cancellationToken);
-                var result = Result(head, head.Score(regions), 0, 1);
+                var result = Result(head, head.Best(regions), extractor.DetectionBoxes, 0, 1);
                 var top = result.CustomLabels.Count > 0 ? result.CustomLabels[0] : null;
                 predictions.Add((entry.Label, top?.Name ?? string.Empty, top?.Confidence ?? 0));
             }
@@ -147,6 +197,8 @@ public sealed partial class EmbeddedCustomLabelsModel
         statistics.BackboneCalls = extractor.Backbone.Calls - callsBefore;
         statistics.BackboneTime = extractor.Backbone.Time - backboneBefore;
         statistics.TrainingImages = embedded.Count;
+        statistics.Photos = photos.Count;
+        statistics.RejectedImages = rejected.Count;
         LastTrainingStatistics = statistics;
 
         var summary = EvaluationSummary.FromPredictions(
@@ -155,7 +207,9 @@ public sealed partial class EmbeddedCustomLabelsModel
         await summary.WriteAsync(_store, summaryKey, cancellationToken);
         await File.WriteAllBytesAsync(Path.Combine(versionDirectory, Path.GetFileName(summaryKey)), JsonSerializer.SerializeToUtf8Bytes(summary, EvaluationSummary.JsonOptions), cancellationToken);
 
-        var message = $"Trained on {embedded.Count} images ({statistics.CacheHits} from the embedding cache), tested on {predictions.Count}.";
+        var message = $"Trained on {embedded.Count} images ({photos.Count} of them photos, learnt by region; {statistics.CacheHits} from the embedding cache)"
+            + (rejected.Count > 0 ? $" and {rejected.Count} rejected images" : string.Empty)
+            + $", tested on {predictions.Count}.";
         if (skipped.Count > 0)
         {
             message += $" Skipped {skipped.Count} unreadable: {string.Join("; ", skipped.Take(10))}{(skipped.Count > 10 ? "; ..." : string.Empty)}";
@@ -175,58 +229,188 @@ public sealed partial class EmbeddedCustomLabelsModel
         LogTrained(request.VersionName, embedded.Count, statistics.CacheHits, clock.Elapsed.TotalSeconds, summary.AggregatedEvaluationResults.F1Score);
     }
 
-    private async Task<ImageSamples?> SamplesOfAsync(
+    /// <summary>
+    /// Embeds one training image: a clean shot as composites (<see cref="FeatureExtractor.ExtractForTraining"/>), a
+    /// photo as its detection regions, to be learnt by region. An image with a region given, or with a busy border, is a
+    /// photo. Null fields when the image cannot be read (it is listed in <paramref name="skipped"/>).
+    /// </summary>
+    private async Task<(ImageSamples? Samples, string? Hash, float[]? Regions)> EmbedTrainingImageAsync(
         ManifestEntry entry, FeatureExtractor extractor, TrainingStatistics statistics, List<string> skipped, CancellationToken cancellationToken)
     {
-        if (entry.ETag is { } known && _cache.TryRead(extractor.CacheRecipe, known) is { } cached)
+        if (entry.Region is null && entry.ETag is { } known && _cache.TryRead(extractor.CacheRecipe, known) is { } cached)
         {
             statistics.CacheHits++;
-            return cached;
+            return (cached, known, null);
         }
 
         try
         {
+            if (entry.Region is not null && entry.ETag is { } etag && _cache.TryRead(DetectionCacheRecipe(extractor), etag) is { } detected)
+            {
+                statistics.CacheHits++;
+                return (null, etag, detected.Embeddings);
+            }
+
             var bytes = await _store.ReadAllBytesAsync(entry.Key, cancellationToken);
 #pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
             var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
 #pragma warning restore CA5351
-            if (_cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
+            if (entry.Region is null && _cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
             {
                 statistics.CacheHits++;
-                return byContent;
+                return (byContent, hash, null);
             }
 
-            var samples = await Task.Run(
+            return await Task.Run(
                 () =>
                 {
                     using var image = ImagePixels.Decode(bytes);
-                    return extractor.ExtractForTraining(image, hash);
+                    if (entry.Region is null && Augmenter.BorderRoughness(image) < FeatureExtractor.PhotoBorderRoughness)
+                    {
+                        var samples = extractor.ExtractForTraining(image, hash);
+                        _cache.Write(extractor.CacheRecipe, hash, samples);
+                        statistics.Embedded++;
+                        return ((ImageSamples?)samples, (string?)hash, (float[]?)null);
+                    }
+
+                    var recipe = DetectionCacheRecipe(extractor);
+                    if (_cache.TryRead(recipe, hash) is { } seen)
+                    {
+                        statistics.CacheHits++;
+                        return (null, hash, seen.Embeddings);
+                    }
+
+                    var regions = extractor.ExtractForDetection(image);
+                    WriteDetectionCache(recipe, hash, regions);
+                    statistics.Embedded++;
+                    return (null, hash, regions);
                 },
                 cancellationToken);
-            _cache.Write(extractor.CacheRecipe, hash, samples);
-            statistics.Embedded++;
-            return samples;
         }
         catch (Exception e) when (e is InvalidImageException or ImageTooLargeException or ObjectNotFoundException)
         {
             skipped.Add($"{entry.Key} ({e.Message})");
-            return null;
+            return (null, null, null);
         }
     }
 
-    /// <summary>A test image's region features, from the cache when this content was evaluated before.</summary>
-    private async Task<float[]> DetectionFeaturesAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken)
+    /// <summary>Samples the training set always has the same of (backgrounds, generated logos), from the cache when there.</summary>
+    private async Task<ImageSamples> CachedAsync(string key, Func<ImageSamples> extract, CancellationToken cancellationToken)
     {
-        var recipe = $"detect-{extractor.DetectionRecipe}";
+        var recipe = Extractor.CacheRecipe;
+        if (_cache.TryRead(recipe, key) is { } cached)
+        {
+            return cached;
+        }
+
+        var samples = await Task.Run(extract, cancellationToken);
+        _cache.Write(recipe, key, samples);
+        return samples;
+    }
+
+    /// <summary>
+    /// Finds where each photo shows its label and which regions of the rejected images look most like one. A head fitted
+    /// on the clean shots (and the generated logos) scores every region; a photo without a reviewer's box is learnt from
+    /// the region that matches its label's evidence best (the whole photo when the label has no clean shot), and each
+    /// rejected image contributes its best-scoring regions as hard negatives.
+    /// </summary>
+    private List<(ManifestEntry Entry, ImageSamples Samples)> LocatePhotos(
+        string[] labels,
+        Dictionary<string, int> labelIndex,
+        List<TrainingImage> cleanImages,
+        List<ImageSamples> backgrounds,
+        List<ImageSamples> foreign,
+        List<(ManifestEntry Entry, string Hash, float[] Regions)> photos,
+        List<(string Hash, float[] Regions)> rejected,
+        FeatureExtractor extractor,
+        out List<ImageSamples> hardNegatives)
+    {
+        var needsHead = rejected.Count > 0 || photos.Count > 0;
+        var first = needsHead && cleanImages.Count > 0 ? HeadTrainer.Fit(labels, cleanImages, backgrounds, foreign, _options.ColourWeight) : null;
+        if (first is not null)
+        {
+            first.CandidateRegions = LocatingCandidates;
+        }
+
+        var boxes = extractor.DetectionBoxes;
+        var located = new List<(ManifestEntry Entry, ImageSamples Samples)>();
+        foreach (var (entry, hash, regions) in photos)
+        {
+            var ranked = first is null
+                ? []
+                : first.Candidates(regions)[labelIndex[entry.Label]]
+                    .OrderByDescending(c => c.Score(first.SimilarityWeight, first.MarginWeight, first.NegativeWeight))
+                    .ToList();
+            var region = entry.Region ?? (ranked.Count > 0 ? Locate(ranked, boxes) : new BoundingBox(0, 0, 1, 1));
+
+            // The regions off the subject that look most like the label teach, as background, what it is not.
+            var confusable = ranked.Where(c => FeatureExtractor.IsOff(boxes[c.Region], region)).Take(HardBackgroundsPerPhoto).Select(c => c.Region).ToList();
+            located.Add((entry, extractor.PhotoSamples(regions, region, confusable, hash)));
+        }
+
+        hardNegatives = [];
+        foreach (var (hash, regions) in rejected)
+        {
+            var hard = first is null
+                ? []
+                : first.Candidates(regions)
+                    .SelectMany(c => c)
+                    .OrderByDescending(c => c.Score(first.SimilarityWeight, first.MarginWeight, first.NegativeWeight))
+                    .Select(c => c.Region)
+                    .Distinct()
+                    .Take(HardNegativesPerRejectedImage)
+                    .ToList();
+            hardNegatives.Add(FeatureExtractor.RejectedSamples(regions, hard, hash));
+        }
+
+        return located;
+    }
+
+    /// <summary>
+    /// The region of a photo that shows its label: the box of the best-scoring region, grown to the boxes of the next
+    /// best ones that overlap it, since the best is often a part of the subject.
+    /// </summary>
+    private static BoundingBox Locate(List<OpenSetHead.Candidate> ranked, BoundingBox[] boxes)
+    {
+        var best = boxes[ranked[0].Region];
+        var (left, top, right, bottom) = (best.Left, best.Top, best.Left + best.Width, best.Top + best.Height);
+        foreach (var candidate in ranked.Skip(1).Take(LocatingUnion - 1))
+        {
+            var box = boxes[candidate.Region];
+            if (!FeatureExtractor.IsOff(box, best))
+            {
+                (left, top) = (Math.Min(left, box.Left), Math.Min(top, box.Top));
+                (right, bottom) = (Math.Max(right, box.Left + box.Width), Math.Max(bottom, box.Top + box.Height));
+            }
+        }
+
+        return new BoundingBox(left, top, right - left, bottom - top);
+    }
+
+    /// <summary>Training images with their label's index and a validation fold, alternating by content hash within each label.</summary>
+    private static List<TrainingImage> TrainingImages(IEnumerable<(ManifestEntry Entry, ImageSamples Samples, bool Photo)> embedded, Dictionary<string, int> labelIndex) =>
+        [.. embedded
+            .GroupBy(e => e.Entry.Label, StringComparer.Ordinal)
+            .SelectMany(g => g.OrderBy(e => e.Entry.ETag, StringComparer.Ordinal).Select((e, i) => new TrainingImage(labelIndex[e.Entry.Label], i % 2, e.Samples, e.Photo)))];
+
+    /// <summary>An image's detection regions by content hash: from the cache when detection or an earlier training saw it.</summary>
+    private async Task<(string Hash, float[] Regions)> DetectionFeaturesOfAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken)
+    {
+        var recipe = DetectionCacheRecipe(extractor);
         if (entry.ETag is { } known && _cache.TryRead(recipe, known) is { } cached)
         {
-            return cached.Embeddings;
+            return (known, cached.Embeddings);
         }
 
         var bytes = await _store.ReadAllBytesAsync(entry.Key, cancellationToken);
 #pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
         var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
 #pragma warning restore CA5351
+        if (_cache.TryRead(recipe, hash) is { } byContent)
+        {
+            return (hash, byContent.Embeddings);
+        }
+
         var regions = await Task.Run(
             () =>
             {
@@ -234,9 +418,28 @@ public sealed partial class EmbeddedCustomLabelsModel
                 return extractor.ExtractForDetection(image);
             },
             cancellationToken);
-        var rows = regions.Length / RegionFeatures.Dimension;
-        _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
-        return regions;
+        WriteDetectionCache(recipe, hash, regions);
+        return (hash, regions);
+    }
+
+    /// <summary>A test image's region features, from the cache when this content was detected or evaluated before.</summary>
+    private async Task<float[]> DetectionFeaturesAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken) =>
+        (await DetectionFeaturesOfAsync(entry, extractor, cancellationToken)).Regions;
+
+    private async Task<IReadOnlyList<ManifestEntry>> ReadNegativesAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TrainingManifest.ReadNegativesAsync(_store, key, cancellationToken);
+        }
+        catch (ObjectNotFoundException)
+        {
+            throw new TrainingFailedException($"The negatives manifest '{key}' does not exist.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new TrainingFailedException($"The negatives manifest '{key}' cannot be read: {e.Message}");
+        }
     }
 
     private async Task<IReadOnlyList<ManifestEntry>> ReadManifestAsync(string key, string what, CancellationToken cancellationToken)
@@ -346,6 +549,12 @@ internal sealed class TrainingStatistics
 
     public int CacheHits { get; set; }
 
+    /// <summary>Training images learnt by region (photos), of <see cref="TrainingImages"/>.</summary>
+    public int Photos { get; set; }
+
+    /// <summary>Rejected images learnt as hard negatives.</summary>
+    public int RejectedImages { get; set; }
+
     public long BackboneCalls { get; set; }
 
     public TimeSpan EmbeddingTime { get; set; }
@@ -359,5 +568,5 @@ internal sealed class TrainingStatistics
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{TrainingImages} images, {Embedded} embedded, {CacheHits} cached, {BackboneCalls} backbone calls ({BackboneTime.TotalSeconds:0.0} s); embed {EmbeddingTime.TotalSeconds:0.0} s, fit {FitTime.TotalSeconds:0.0} s, evaluate {EvaluationTime.TotalSeconds:0.0} s");
+        $"{TrainingImages} images ({Photos} photos), {RejectedImages} rejected, {Embedded} embedded, {CacheHits} cached, {BackboneCalls} backbone calls ({BackboneTime.TotalSeconds:0.0} s); embed {EmbeddingTime.TotalSeconds:0.0} s, fit {FitTime.TotalSeconds:0.0} s, evaluate {EvaluationTime.TotalSeconds:0.0} s");
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text.Json;
 using CustomLabels.Core.Storage;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +18,12 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 {
     private const string VersionFile = "version.json";
     private const string HeadFileName = "head.bin";
-    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private const int DetectionCacheTrimInterval = 64;
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private readonly IObjectStore _store;
     private readonly ModelOptions _options;
@@ -31,6 +37,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     private ResNet18Backbone? _backbone;
     private FeatureExtractor? _extractor;
     private int _loaded;
+    private long _detectionCacheWrites;
     private int _disposed;
 
     /// <summary>Creates the model over the configured data directory.</summary>
@@ -351,21 +358,55 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     /// <summary>The running version's pool, for measuring its queue.</summary>
     internal InferencePool? PoolOf(string versionName) => _versions.TryGetValue(versionName, out var slot) ? slot.Pool : null;
 
-    /// <summary>Scores one decoded image with a head (the pipeline of one detection, without the queue).</summary>
+    /// <summary>
+    /// Scores one image with a head (the pipeline of one detection, without the queue). The image's region features
+    /// are kept in the embedding cache by content hash, so that an image a reviewer answers trains without another
+    /// backbone pass, and an image sent twice is embedded once.
+    /// </summary>
     internal DetectCustomLabelsResult Detect(OpenSetHead head, byte[] image, float minConfidence, int? maxResults)
     {
-        using var decoded = ImagePixels.Decode(image);
-        return Result(head, head.Score(Extractor.ExtractForDetection(decoded)), minConfidence, maxResults);
+        var extractor = Extractor;
+#pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
+        var hash = Convert.ToHexStringLower(MD5.HashData(image));
+#pragma warning restore CA5351
+        var recipe = DetectionCacheRecipe(extractor);
+        var regions = _cache.TryRead(recipe, hash)?.Embeddings;
+        if (regions is null)
+        {
+            using var decoded = ImagePixels.Decode(image);
+            regions = extractor.ExtractForDetection(decoded);
+            WriteDetectionCache(recipe, hash, regions);
+        }
+
+        return Result(head, head.Best(regions), extractor.DetectionBoxes, minConfidence, maxResults);
     }
 
-    private static DetectCustomLabelsResult Result(OpenSetHead head, float[] scores, float minConfidence, int? maxResults)
+    private static string DetectionCacheRecipe(FeatureExtractor extractor) => $"detect-{extractor.DetectionRecipe}";
+
+    private void WriteDetectionCache(string recipe, string hash, float[] regions)
     {
-        var labels = scores.Select((s, i) => new CustomLabel(head.Labels[i], MathF.Round(head.Confidence(s), 3)))
+        var rows = regions.Length / RegionFeatures.Dimension;
+        _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
+        if (Interlocked.Increment(ref _detectionCacheWrites) % DetectionCacheTrimInterval == 0)
+        {
+            _ = Task.Run(() => _cache.Trim(recipe, _options.DetectionCacheEntries));
+        }
+    }
+
+    private static DetectCustomLabelsResult Result(OpenSetHead head, (float Score, int Region)[] best, BoundingBox[] boxes, float minConfidence, int? maxResults)
+    {
+        var labels = best.Select((b, i) => new CustomLabel(
+                head.Labels[i],
+                MathF.Round(head.Confidence(b.Score), 3),
+                b.Region >= 0 && b.Region < boxes.Length ? new LabelGeometry(Rounded(boxes[b.Region])) : null))
             .Where(l => l.Confidence >= minConfidence)
             .OrderByDescending(l => l.Confidence)
             .ThenBy(l => l.Name, StringComparer.Ordinal);
         return new DetectCustomLabelsResult([.. maxResults is { } max ? labels.Take(max) : labels]);
     }
+
+    private static BoundingBox Rounded(BoundingBox box) =>
+        new(MathF.Round(box.Left, 4), MathF.Round(box.Top, 4), MathF.Round(box.Width, 4), MathF.Round(box.Height, 4));
 
     private static async Task<DetectCustomLabelsResult> DetectQueuedAsync(InferencePool pool, DetectCustomLabelsRequest request, CancellationToken cancellationToken)
     {

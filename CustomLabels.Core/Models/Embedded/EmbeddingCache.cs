@@ -74,6 +74,29 @@ internal sealed class EmbeddingCache(string directory)
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>Deletes the oldest entries of a recipe beyond <paramref name="maxEntries"/> (by last write).</summary>
+    public void Trim(string recipe, int maxEntries)
+    {
+        var folder = Path.Combine(Directory, recipe);
+        if (!System.IO.Directory.Exists(folder))
+        {
+            return;
+        }
+
+        try
+        {
+            var files = new DirectoryInfo(folder).EnumerateFiles("*.bin", SearchOption.AllDirectories).ToList();
+            foreach (var file in files.OrderByDescending(f => f.LastWriteTimeUtc).Skip(maxEntries))
+            {
+                file.Delete();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another trim or a reader got there first; the next trim tries again.
+        }
+    }
+
     private string PathOf(string recipe, string contentHash)
     {
         // Content hashes are hex; anything else is hashed again so that it cannot leave the cache folder.

@@ -1,10 +1,14 @@
 namespace CustomLabels.Core.Models.Embedded;
 
-/// <summary>Reads and writes a trained head (<c>head.bin</c> in the version's folder).</summary>
+/// <summary>
+/// Reads and writes a trained head (<c>head.bin</c> in the version's folder). Format 4 adds the negative references and
+/// their weight; heads of format 3 still load, with none.
+/// </summary>
 internal static class HeadFile
 {
     private const int Magic = 0x44414548; // "HEAD"
-    private const int FormatVersion = 3;
+    private const int FormatVersion = 4;
+    private const int OldestReadableVersion = 3;
 
     public static void Write(string path, OpenSetHead head)
     {
@@ -32,6 +36,8 @@ internal static class HeadFile
             writer.Write(head.CandidateRegions);
             writer.Write(head.CalibrationSlope);
             writer.Write(head.CalibrationOffset);
+            WriteFloats(writer, head.NegativeReferences);
+            writer.Write(head.NegativeWeight);
         }
 
         File.Move(temp, path, overwrite: true);
@@ -40,7 +46,8 @@ internal static class HeadFile
     public static OpenSetHead Read(string path)
     {
         using var reader = new BinaryReader(File.OpenRead(path));
-        if (reader.ReadInt32() != Magic || reader.ReadInt32() != FormatVersion)
+        var format = reader.ReadInt32() == Magic ? reader.ReadInt32() : -1;
+        if (format is < OldestReadableVersion or > FormatVersion)
         {
             throw new InvalidDataException($"'{path}' is not a head file this version reads.");
         }
@@ -59,7 +66,7 @@ internal static class HeadFile
             references[i] = ReadFloats(reader);
         }
 
-        return new OpenSetHead
+        var head = new OpenSetHead
         {
             Labels = labels,
             Center = center,
@@ -71,6 +78,27 @@ internal static class HeadFile
             CandidateRegions = reader.ReadInt32(),
             CalibrationSlope = reader.ReadSingle(),
             CalibrationOffset = reader.ReadSingle(),
+        };
+        if (format < 4)
+        {
+            return head;
+        }
+
+        var negatives = ReadFloats(reader);
+        return new OpenSetHead
+        {
+            Labels = head.Labels,
+            Center = head.Center,
+            Weights = head.Weights,
+            References = head.References,
+            ColourWeight = head.ColourWeight,
+            SimilarityWeight = head.SimilarityWeight,
+            MarginWeight = head.MarginWeight,
+            CandidateRegions = head.CandidateRegions,
+            CalibrationSlope = head.CalibrationSlope,
+            CalibrationOffset = head.CalibrationOffset,
+            NegativeReferences = negatives,
+            NegativeWeight = reader.ReadSingle(),
         };
     }
 

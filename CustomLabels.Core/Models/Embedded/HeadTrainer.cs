@@ -1,7 +1,7 @@
 namespace CustomLabels.Core.Models.Embedded;
 
-/// <summary>One training image's samples, its label's index and its validation fold.</summary>
-internal sealed record TrainingImage(int LabelIndex, int Fold, ImageSamples Samples);
+/// <summary>One training image's samples, its label's index and its validation fold; a photo is learnt by region.</summary>
+internal sealed record TrainingImage(int LabelIndex, int Fold, ImageSamples Samples, bool Photo = false);
 
 /// <summary>What the validation split measured for the chosen scoring and calibration (training images only).</summary>
 /// <param name="Top1Accuracy">Share of held-out views whose best label is right.</param>
@@ -11,14 +11,43 @@ internal sealed record TrainingImage(int LabelIndex, int Fold, ImageSamples Samp
 /// <param name="SimilarityWeight">The chosen weight of the nearest-reference similarity.</param>
 /// <param name="MarginWeight">The chosen weight of the classifier margin.</param>
 /// <param name="ColourWeight">The chosen weight of the colour histogram in region features.</param>
+/// <param name="NegativeWeight">The chosen weight of the similarity to the nearest negative (subtracted).</param>
+/// <param name="KnownViews">How many known views validated the head.</param>
+/// <param name="UnknownViews">How many unknown views (held-out labels, generated logos, backgrounds) did.</param>
+/// <param name="RealKnownViews">Held-out photos among the training images (real known views, not composites).</param>
+/// <param name="RealKnownAccepted">Share of those accepted at the default threshold with the right label.</param>
+/// <param name="RealUnknownViews">Held-out rejected images (real unknown views).</param>
+/// <param name="RealUnknownRejected">Share of those rejected at the default threshold.</param>
 internal sealed record ValidationReport(
-    double Top1Accuracy, double Auroc, double KnownAccepted, double UnknownRejected, float SimilarityWeight, float MarginWeight, float ColourWeight = 0);
+    double Top1Accuracy,
+    double Auroc,
+    double KnownAccepted,
+    double UnknownRejected,
+    float SimilarityWeight,
+    float MarginWeight,
+    float ColourWeight = 0,
+    float NegativeWeight = 0,
+    int KnownViews = 0,
+    int UnknownViews = 0,
+    int RealKnownViews = 0,
+    double RealKnownAccepted = double.NaN,
+    int RealUnknownViews = 0,
+    double RealUnknownRejected = double.NaN);
 
 /// <summary>
 /// Trains the head: fits the classifier and the references on every training image, and chooses the scoring and its
 /// calibration on an open-set validation split made from the training images only. Each image's held-out composites
 /// are scored by a head trained without its fold (a known view) and by one trained without its fold and without its
-/// whole label (an unknown view: a subject the head never saw); background-only canvases are unknown views too.
+/// whole label (an unknown view: a subject the head never saw); background-only canvases and held-out generated logos
+/// (<see cref="ForeignLogos"/>) are unknown views too.
+/// <para>
+/// Negatives (generated logos, and the regions of rejected images that looked most like a label) join the classifier's
+/// background class; only the generated ones are negative references for the score. Photos (answered by reviewers)
+/// teach the classifier by region but are no label's references: a photo's background comes back in other photos, and
+/// a reference near it would name them all. The scoring and the calibration are chosen on the generated views alone
+/// (composites, held-out labels, generated logos, canvases), the same kind of views in every version, so a confidence
+/// means the same from one version to the next; held-out photos and rejected images are measured and reported apart.
+/// </para>
 /// </summary>
 internal static class HeadTrainer
 {
@@ -30,15 +59,25 @@ internal static class HeadTrainer
     private const int MaxValidationImagesPerLabel = 12;
     private const double Lambda = 1.0;
 
-    private static readonly (float Similarity, float Margin)[] ScoringChoices = [(1, 0), (1, 0.25f), (1, 0.5f), (1, 1), (0, 1)];
+    private const int MaxNegativeReferences = 768;
+
+
+
+    private static readonly (float Similarity, float Margin, float Negative)[] ScoringChoices =
+        [.. from n in new[] { 0f, 0.25f, 0.5f, 0.75f, 1f } from sm in new[] { (1f, 0f), (1f, 0.25f), (1f, 0.5f), (1f, 1f), (0f, 1f) } select (sm.Item1, sm.Item2, n)];
 
     public static (OpenSetHead Head, ValidationReport Report) Train(
-        string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, IReadOnlyList<float> colourWeights)
+        string[] labels,
+        IReadOnlyList<TrainingImage> images,
+        IReadOnlyList<ImageSamples> backgrounds,
+        IReadOnlyList<ImageSamples> foreign,
+        IReadOnlyList<float> colourWeights,
+        int generatedForeign = int.MaxValue)
     {
         (OpenSetHead Head, ValidationReport Report)? best = null;
         foreach (var colourWeight in colourWeights)
         {
-            var trained = Train(labels, images, backgrounds, colourWeight);
+            var trained = Train(labels, images, backgrounds, foreign, colourWeight, generatedForeign);
             if (best is null || trained.Report.Auroc > best.Value.Report.Auroc + 1e-9)
             {
                 best = trained;
@@ -48,30 +87,27 @@ internal static class HeadTrainer
         return best ?? throw new ArgumentException("No colour weight to try.", nameof(colourWeights));
     }
 
-    private static (OpenSetHead Head, ValidationReport Report) Train(
-        string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, float colourWeight)
+    /// <summary>
+    /// Fits a head on every image without validating it: fixed scoring weights and no calibration. For finding where a
+    /// photo shows its label, and which regions of a rejected image look like one, before the real training.
+    /// </summary>
+    public static OpenSetHead Fit(
+        string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, IReadOnlyList<ImageSamples> foreign, float colourWeight)
     {
-        var center = MeanOf(images.Select(i => i.Samples).Concat(backgrounds));
-        images = [.. images.Select(i => i with { Samples = Centered(i.Samples, center, colourWeight) })];
-        backgrounds = [.. backgrounds.Select(b => Centered(b, center, colourWeight))];
-        var classes = labels.Length + 1;
-        var fitter = new RidgeFitter(classes, Lambda);
-        var subjectGroups = new RidgeFitter.Group[Folds, labels.Length];
-        var backgroundGroups = new RidgeFitter.Group[Folds];
-        for (var f = 0; f < Folds; f++)
-        {
-            var fold = f;
-            for (var c = 0; c < labels.Length; c++)
-            {
-                var label = c;
-                subjectGroups[f, c] = RidgeFitter.Accumulate(c, Rows(images.Where(i => i.Fold == fold && i.LabelIndex == label), SampleRole.Subject));
-            }
+        var head = new Setup(labels, images, backgrounds, foreign, colourWeight).Build(excludedFold: -1, excludedLabel: -1);
+        head.SimilarityWeight = 1;
+        head.MarginWeight = 0.5f;
+        head.NegativeWeight = 0.5f;
+        return head;
+    }
 
-            backgroundGroups[f] = RidgeFitter.Accumulate(labels.Length, Rows(images.Where(i => i.Fold == fold), SampleRole.Background));
-        }
-
-        var canvasGroup = RidgeFitter.Accumulate(labels.Length, backgrounds.SelectMany(b => RowsOf(b, SampleRole.Background)));
-        var validationCanvases = backgrounds.SelectMany(ViewsOf).ToList();
+    private static (OpenSetHead Head, ValidationReport Report) Train(
+        string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, IReadOnlyList<ImageSamples> foreign, float colourWeight, int generatedForeign)
+    {
+        var setup = new Setup(labels, images, backgrounds, foreign, colourWeight, generatedForeign);
+        images = setup.Images;
+        foreign = setup.Foreign;
+        var validationCanvases = setup.Backgrounds.SelectMany(ViewsOf).ToList();
 
         var known = new List<Candidates>();
         var unknown = new List<Candidates>();
@@ -84,13 +120,14 @@ internal static class HeadTrainer
                 continue;
             }
 
-            var head = Build(labels, center, colourWeight, fitter, images, subjectGroups, backgroundGroups, canvasGroup, excludedFold: f, excludedLabel: -1);
+            var head = setup.Build(excludedFold: f, excludedLabel: -1);
             foreach (var image in held)
             {
-                known.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(image.LabelIndex, head.Candidates(v))));
+                known.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(image.LabelIndex, head.Candidates(v), image.Photo)));
             }
 
             unknown.AddRange(validationCanvases.Select(v => new Candidates(-1, head.Candidates(v))));
+            unknown.AddRange(foreign.Select((x, i) => (x, i)).Where(p => p.i % Folds == f).SelectMany(p => ViewsOf(p.x).Select(v => new Candidates(-1, head.Candidates(v), p.i >= generatedForeign))));
             for (var c = 0; c < labels.Length; c++)
             {
                 var label = c;
@@ -100,43 +137,50 @@ internal static class HeadTrainer
                     continue;
                 }
 
-                var without = Build(labels, center, colourWeight, fitter, images, subjectGroups, backgroundGroups, canvasGroup, excludedFold: f, excludedLabel: c);
+                var without = setup.Build(excludedFold: f, excludedLabel: c);
                 foreach (var image in ofLabel)
                 {
-                    unknown.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(-1, without.Candidates(v))));
+                    unknown.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(-1, without.Candidates(v), image.Photo)));
                 }
             }
         }
 
-        var final = Build(labels, center, colourWeight, fitter, images, subjectGroups, backgroundGroups, canvasGroup, excludedFold: -1, excludedLabel: -1);
+        var final = setup.Build(excludedFold: -1, excludedLabel: -1);
+        var real = (Known: known.Where(k => k.Real).ToList(), Unknown: unknown.Where(u => u.Real).ToList());
+        known = [.. known.Where(k => !k.Real)];
+        unknown = [.. unknown.Where(u => !u.Real)];
+
         if (known.Count == 0 || unknown.Count == 0)
         {
             return (final, new ValidationReport(double.NaN, double.NaN, double.NaN, double.NaN, final.SimilarityWeight, final.MarginWeight, colourWeight));
         }
 
         ValidationReport? best = null;
-        foreach (var (similarity, margin) in ScoringChoices)
+        var bestNegative = 0f;
+        foreach (var (similarity, margin, negative) in ScoringChoices)
         {
-            var knownTop = known.Select(k => k.Top(similarity, margin)).ToList();
-            var unknownTop = unknown.Select(u => u.Top(similarity, margin).Score).ToList();
+            var knownTop = known.Select(k => k.Top(similarity, margin, negative)).ToList();
+            var unknownTop = unknown.Select(u => u.Top(similarity, margin, negative).Score).ToList();
             var auroc = Metrics.Auroc([.. knownTop.Select(k => (double)k.Score)], [.. unknownTop.Select(s => (double)s)]);
             if (best is null || auroc > best.Auroc + 1e-9)
             {
-                best = new ValidationReport(0, auroc, 0, 0, similarity, margin, colourWeight);
+                best = new ValidationReport(0, auroc, 0, 0, similarity, margin, colourWeight, negative, known.Count, unknown.Count);
+                bestNegative = negative;
             }
         }
 
         final.SimilarityWeight = best!.SimilarityWeight;
         final.MarginWeight = best.MarginWeight;
-        var knownScores = known.Select(k => (k.Top(final.SimilarityWeight, final.MarginWeight), k.Label)).ToList();
-        var unknownScores = unknown.Select(u => u.Top(final.SimilarityWeight, final.MarginWeight).Score).ToList();
+        final.NegativeWeight = bestNegative;
+        var knownScores = known.Select(k => (k.Top(final.SimilarityWeight, final.MarginWeight, final.NegativeWeight), k.Label)).ToList();
+        var unknownScores = unknown.Select(u => u.Top(final.SimilarityWeight, final.MarginWeight, final.NegativeWeight).Score).ToList();
 
         // Calibrated as the probability that the best label is accepted rightly: right known views are positives;
         // wrong known views, views of a label the head never saw and backgrounds are negatives.
         var points = knownScores.Select(k => (Score: (double)k.Item1.Score, Positive: k.Item1.Label == k.Label))
             .Concat(unknownScores.Select(s => ((double)s, false)))
             .ToList();
-        var (slope, offset) = Metrics.FitLogistic(points);
+        var (slope, offset) = Metrics.FitLogistic(points, balanced: true);
         final.CalibrationSlope = (float)slope;
         final.CalibrationOffset = (float)offset;
 
@@ -148,58 +192,125 @@ internal static class HeadTrainer
             Top1Accuracy = correct / (double)known.Count,
             KnownAccepted = accepted / (double)known.Count,
             UnknownRejected = rejected / (double)unknownScores.Count,
+            RealKnownViews = real.Known.Count,
+            RealKnownAccepted = real.Known.Count == 0 ? double.NaN
+                : real.Known.Count(k => k.Top(final.SimilarityWeight, final.MarginWeight, final.NegativeWeight) is var t && t.Label == k.Label && final.Confidence(t.Score) >= DefaultThreshold) / (double)real.Known.Count,
+            RealUnknownViews = real.Unknown.Count,
+            RealUnknownRejected = real.Unknown.Count == 0 ? double.NaN
+                : real.Unknown.Count(u => final.Confidence(u.Top(final.SimilarityWeight, final.MarginWeight, final.NegativeWeight).Score) < DefaultThreshold) / (double)real.Unknown.Count,
         };
         return (final, report);
     }
 
-    private static OpenSetHead Build(
-        string[] labels,
-        float[] center,
-        float colourWeight,
-        RidgeFitter fitter,
-        IReadOnlyList<TrainingImage> images,
-        RidgeFitter.Group[,] subjectGroups,
-        RidgeFitter.Group[] backgroundGroups,
-        RidgeFitter.Group canvasGroup,
-        int excludedFold,
-        int excludedLabel)
+    /// <summary>
+    /// The centred samples and the classifier's sufficient statistics per fold and label, from which a head without
+    /// any fold or label costs one solve.
+    /// </summary>
+    private sealed class Setup
     {
-        var groups = new List<RidgeFitter.Group> { canvasGroup };
-        for (var f = 0; f < Folds; f++)
+        private readonly string[] _labels;
+        private readonly float[] _center;
+        private readonly float _colourWeight;
+        private readonly RidgeFitter _fitter;
+        private readonly RidgeFitter.Group[,] _subjectGroups;
+        private readonly RidgeFitter.Group[] _backgroundGroups;
+        private readonly RidgeFitter.Group[] _foreignGroups;
+        private readonly RidgeFitter.Group _canvasGroup;
+        private readonly int _generatedForeign;
+
+        public Setup(
+            string[] labels, IReadOnlyList<TrainingImage> images, IReadOnlyList<ImageSamples> backgrounds, IReadOnlyList<ImageSamples> foreign, float colourWeight, int generatedForeign = int.MaxValue)
         {
-            if (f == excludedFold)
+            _generatedForeign = generatedForeign;
+            _labels = labels;
+            _colourWeight = colourWeight;
+            _center = MeanOf(images.Select(i => i.Samples).Concat(backgrounds).Concat(foreign));
+            Images = [.. images.Select(i => i with { Samples = Centered(i.Samples, _center, colourWeight) })];
+            Backgrounds = [.. backgrounds.Select(b => Centered(b, _center, colourWeight))];
+            Foreign = [.. foreign.Select(b => Centered(b, _center, colourWeight))];
+            _fitter = new RidgeFitter(labels.Length + 1, Lambda);
+            _subjectGroups = new RidgeFitter.Group[Folds, labels.Length];
+            _backgroundGroups = new RidgeFitter.Group[Folds];
+            _foreignGroups = new RidgeFitter.Group[Folds];
+            for (var f = 0; f < Folds; f++)
             {
-                continue;
+                var fold = f;
+                for (var c = 0; c < labels.Length; c++)
+                {
+                    var label = c;
+                    _subjectGroups[f, c] = RidgeFitter.Accumulate(c, Rows(Images.Where(i => i.Fold == fold && i.LabelIndex == label), SampleRole.Subject));
+                }
+
+                _backgroundGroups[f] = RidgeFitter.Accumulate(labels.Length, Rows(Images.Where(i => i.Fold == fold), SampleRole.Background));
+                _foreignGroups[f] = RidgeFitter.Accumulate(labels.Length, Foreign.Where((_, i) => i % Folds == fold).SelectMany(x => RowsOf(x, SampleRole.Foreign)));
             }
 
-            groups.Add(backgroundGroups[f]);
-            for (var c = 0; c < labels.Length; c++)
+            _canvasGroup = RidgeFitter.Accumulate(labels.Length, Backgrounds.SelectMany(b => RowsOf(b, SampleRole.Background)));
+        }
+
+        public List<TrainingImage> Images { get; }
+
+        public List<ImageSamples> Backgrounds { get; }
+
+        public List<ImageSamples> Foreign { get; }
+
+        /// <summary>A head trained without the images (and generated negatives) of one fold, and without one label; -1 for none.</summary>
+        public OpenSetHead Build(int excludedFold, int excludedLabel)
+        {
+            var groups = new List<RidgeFitter.Group> { _canvasGroup };
+            for (var f = 0; f < Folds; f++)
             {
-                if (c != excludedLabel)
+                if (f == excludedFold)
                 {
-                    groups.Add(subjectGroups[f, c]);
+                    continue;
+                }
+
+                groups.Add(_backgroundGroups[f]);
+                groups.Add(_foreignGroups[f]);
+                for (var c = 0; c < _labels.Length; c++)
+                {
+                    if (c != excludedLabel)
+                    {
+                        groups.Add(_subjectGroups[f, c]);
+                    }
                 }
             }
-        }
 
-        var references = new float[labels.Length][];
-        for (var c = 0; c < labels.Length; c++)
-        {
-            var label = c;
-            var rows = c == excludedLabel
-                ? []
-                : Rows(images.Where(i => i.LabelIndex == label && i.Fold != excludedFold), SampleRole.Subject).ToList();
-            var stride = Math.Max(1.0, rows.Count / (double)MaxReferencesPerLabel);
-            var kept = new List<float>();
-            for (var r = 0.0; r < rows.Count; r += stride)
+            var references = new float[_labels.Length][];
+            for (var c = 0; c < _labels.Length; c++)
             {
-                kept.AddRange(rows[(int)r]);
+                var label = c;
+                var rows = c == excludedLabel
+                    ? []
+                    : Rows(Images.Where(i => i.LabelIndex == label && i.Fold != excludedFold && !i.Photo), SampleRole.Subject).ToList();
+                references[c] = Subsample(rows, MaxReferencesPerLabel);
             }
 
-            references[c] = [.. kept];
+            return new OpenSetHead
+            {
+                Labels = _labels,
+                Center = _center,
+                ColourWeight = _colourWeight,
+                Weights = _fitter.Solve(groups),
+                References = references,
+                NegativeReferences = Subsample(
+                    [.. Foreign.Where((_, i) => (excludedFold < 0 || i % Folds != excludedFold) && i < _generatedForeign).SelectMany(n => RowsOf(n, SampleRole.Foreign))],
+                    MaxNegativeReferences),
+            };
+        }
+    }
+
+    /// <summary>At most <paramref name="max"/> of the rows, evenly spaced, concatenated.</summary>
+    private static float[] Subsample(List<float[]> rows, int max)
+    {
+        var stride = Math.Max(1.0, rows.Count / (double)max);
+        var kept = new List<float>();
+        for (var r = 0.0; r < rows.Count; r += stride)
+        {
+            kept.AddRange(rows[(int)r]);
         }
 
-        return new OpenSetHead { Labels = labels, Center = center, ColourWeight = colourWeight, Weights = fitter.Solve(groups), References = references };
+        return [.. kept];
     }
 
     /// <summary>The mean of every subject and background sample.</summary>
@@ -280,16 +391,16 @@ internal static class HeadTrainer
         return views;
     }
 
-    private sealed record Candidates(int Label, OpenSetHead.Candidate[][] PerLabel)
+    private sealed record Candidates(int Label, OpenSetHead.Candidate[][] PerLabel, bool Real = false)
     {
-        public (int Label, float Score) Top(float similarity, float margin)
+        public (int Label, float Score) Top(float similarity, float margin, float negative)
         {
             var (bestLabel, bestScore) = (-1, float.NegativeInfinity);
             for (var c = 0; c < PerLabel.Length; c++)
             {
                 foreach (var candidate in PerLabel[c])
                 {
-                    var score = (similarity * candidate.Similarity) + (margin * candidate.Margin);
+                    var score = candidate.Score(similarity, margin, negative);
                     if (score > bestScore)
                     {
                         (bestLabel, bestScore) = (c, score);

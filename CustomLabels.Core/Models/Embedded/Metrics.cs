@@ -25,9 +25,11 @@ internal static class Metrics
 
     /// <summary>
     /// Fits P(positive | score) = 1 / (1 + exp(-slope * (score - offset))) by Newton's method on the log-likelihood,
-    /// with a little L2 pull on the standardised slope that keeps separable data finite.
+    /// with a little L2 pull on the standardised slope that keeps separable data finite. When
+    /// <paramref name="balanced"/>, positives and negatives weigh the same in total, so the fit assumes even odds
+    /// whatever the share of each among the points.
     /// </summary>
-    public static (double Slope, double Offset) FitLogistic(IReadOnlyList<(double Score, bool Positive)> points)
+    public static (double Slope, double Offset) FitLogistic(IReadOnlyList<(double Score, bool Positive)> points, bool balanced = false)
     {
         if (points.Count == 0 || points.All(p => p.Positive) || points.All(p => !p.Positive))
         {
@@ -40,6 +42,9 @@ internal static class Metrics
         // Fit on standardised scores: z = (score - mean) / spread; logit = a * z + b.
         double a = 1, b = 0;
         const double pull = 1e-3;
+        var positives = points.Count(p => p.Positive);
+        var positiveWeight = balanced ? points.Count / (2.0 * positives) : 1;
+        var negativeWeight = balanced ? points.Count / (2.0 * (points.Count - positives)) : 1;
         for (var iteration = 0; iteration < 100; iteration++)
         {
             double ga = -pull * a, gb = 0, haa = -pull, hab = 0, hbb = -1e-9;
@@ -47,10 +52,11 @@ internal static class Metrics
             {
                 var z = (score - mean) / spread;
                 var p = 1 / (1 + Math.Exp(-((a * z) + b)));
-                var error = (positive ? 1 : 0) - p;
+                var weight = positive ? positiveWeight : negativeWeight;
+                var error = weight * ((positive ? 1 : 0) - p);
                 ga += error * z;
                 gb += error;
-                var w = p * (1 - p);
+                var w = weight * p * (1 - p);
                 haa -= w * z * z;
                 hab -= w * z;
                 hbb -= w;

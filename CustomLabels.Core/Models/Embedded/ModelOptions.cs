@@ -49,6 +49,21 @@ public sealed class ModelOptions
     [Range(0.0, 0.9)]
     public float ColourWeight { get; set; } = 0.4f;
 
+    /// <summary>
+    /// Generated logo-like graphics that are none of the labels (<c>ForeignLogos</c>), composited like training shots,
+    /// that every training shows the head as negatives and validates against as unknowns. They are the same in every
+    /// training, so they are embedded once and then read from the cache. Default: 48.
+    /// </summary>
+    [Range(0, 1000)]
+    public int ForeignLogos { get; set; } = 48;
+
+    /// <summary>
+    /// Detections whose region features the embedding cache keeps (the newest), so that an answered image trains without
+    /// another backbone pass; about 0.7 MB each. Default: 1000.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int DetectionCacheEntries { get; set; } = 1000;
+
     /// <summary>Share of each label's images split off as the test set when no test manifest is given. Default: 0.2.</summary>
     [Range(0.01, 0.9)]
     public double TestFraction { get; set; } = 0.2;

@@ -23,6 +23,15 @@ internal sealed class OpenSetHead
     public required float[][] References { get; init; }
 
     /// <summary>
+    /// Embeddings of things that are none of the labels (generated logos, rejected images), rows of 528; a region close
+    /// to one of them is less likely to be a label's, whatever it resembles.
+    /// </summary>
+    public float[] NegativeReferences { get; init; } = [];
+
+    /// <summary>Weight of the similarity to the nearest negative reference, subtracted from the score.</summary>
+    public float NegativeWeight { get; set; }
+
+    /// <summary>
     /// The mean training embedding, subtracted from every region embedding before it is normalised again: ReLU features
     /// are all positive, so raw cosine similarities crowd near 1; centred ones spread out.
     /// </summary>
@@ -48,28 +57,43 @@ internal sealed class OpenSetHead
 
     private int Classes => Labels.Length + 1;
 
-    /// <summary>A region chosen for a label: its similarity to the label's nearest reference and its classifier margin.</summary>
-    internal readonly record struct Candidate(float Similarity, float Margin);
+    /// <summary>
+    /// A region chosen for a label: its similarity to the label's nearest reference, its classifier margin, its
+    /// similarity to the nearest negative reference, and its index among the image's regions.
+    /// </summary>
+    internal readonly record struct Candidate(float Similarity, float Margin, float NegativeSimilarity, int Region)
+    {
+        /// <summary>The raw score of this region for its label under the given weights.</summary>
+        public float Score(float similarityWeight, float marginWeight, float negativeWeight) =>
+            (similarityWeight * Similarity) + (marginWeight * Margin) - (negativeWeight * NegativeSimilarity);
+    }
 
     /// <summary>
-    /// The raw score of every label for an image given as region embeddings (rows of 512); a label with no reference
-    /// scores negative infinity.
+    /// The raw score of every label for an image given as region embeddings (rows of 528), with the region that gave
+    /// it (its row index, -1 for none); a label with no reference scores negative infinity.
     /// </summary>
-    public float[] Score(ReadOnlySpan<float> regions)
+    public (float Score, int Region)[] Best(ReadOnlySpan<float> regions)
     {
         var candidates = Candidates(regions);
-        var scores = new float[Labels.Length];
+        var best = new (float Score, int Region)[Labels.Length];
         for (var c = 0; c < Labels.Length; c++)
         {
-            scores[c] = float.NegativeInfinity;
+            best[c] = (float.NegativeInfinity, -1);
             foreach (var candidate in candidates[c])
             {
-                scores[c] = Math.Max(scores[c], (SimilarityWeight * candidate.Similarity) + (MarginWeight * candidate.Margin));
+                var score = candidate.Score(SimilarityWeight, MarginWeight, NegativeWeight);
+                if (score > best[c].Score)
+                {
+                    best[c] = (score, candidate.Region);
+                }
             }
         }
 
-        return scores;
+        return best;
     }
+
+    /// <summary>The raw score of every label (see <see cref="Best"/>).</summary>
+    public float[] Score(ReadOnlySpan<float> regions) => [.. Best(regions).Select(b => b.Score)];
 
     /// <summary>Per label, the regions the classifier ranks best for it, with their similarity and margin.</summary>
     public Candidate[][] Candidates(ReadOnlySpan<float> rawRegions)
@@ -90,6 +114,8 @@ internal sealed class OpenSetHead
         }
 
         var result = new Candidate[Labels.Length][];
+        var negative = new float[count];
+        Array.Fill(negative, float.NaN);
         var margins = new float[count];
         var order = new int[count];
         for (var c = 0; c < Labels.Length; c++)
@@ -122,7 +148,13 @@ internal sealed class OpenSetHead
             for (var i = 0; i < take; i++)
             {
                 var r = order[count - 1 - i];
-                result[c][i] = new Candidate(NearestSimilarity(References[c], regions.Slice(r * Channels, Channels)), margins[count - 1 - i]);
+                var region = regions.Slice(r * Channels, Channels);
+                if (float.IsNaN(negative[r]))
+                {
+                    negative[r] = NegativeReferences.Length == 0 ? 0 : NearestSimilarity(NegativeReferences, region);
+                }
+
+                result[c][i] = new Candidate(NearestSimilarity(References[c], region), margins[count - 1 - i], negative[r], r);
             }
         }
 
