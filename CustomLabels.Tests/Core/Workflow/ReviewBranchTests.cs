@@ -102,6 +102,7 @@ public sealed class ReviewBranchTests : IDisposable
         var name = shortened["images_rejected/".Length..];
         Assert.Equal(ObjectKey.MaxSegmentBytes, System.Text.Encoding.UTF8.GetByteCount(name));
         Assert.EndsWith("x.jpeg", name, StringComparison.Ordinal);
+        Assert.Equal("review-0123456789abcdef01234567", RejectedImages.HumanLoopOf(rejected["images_rejected/".Length..]));
     }
 
     [Fact]
