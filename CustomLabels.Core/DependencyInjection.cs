@@ -5,6 +5,7 @@ using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Models.Embedded;
 using CustomLabels.Core.Notifications.Embedded;
 using CustomLabels.Core.Parameters.Embedded;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Storage.Embedded;
@@ -43,6 +44,8 @@ public static class DependencyInjection
             AddEmbeddedAdapters(builder);
         }
 
+        // Use cases over the ports, the same for both backends.
+        builder.Services.AddSingleton<RejectedImages>();
         return builder;
     }
 

@@ -12,8 +12,12 @@ public interface IDetectionLog
     /// <summary>Records the human loop created for a detection.</summary>
     Task RecordHumanLoopAsync(string requestId, string humanLoopName, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a review's outcome (once; recording it again changes nothing): the human label (null for none of the above) and the training key it was copied to.</summary>
-    Task RecordReviewAsync(string humanLoopName, string? humanLabel, string? copiedKey, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records a review's outcome (once; recording it again changes nothing): the human label (null for none of the
+    /// above), the training key it was copied to, and for none of the above the key it was kept under in
+    /// <c>images_rejected/</c>.
+    /// </summary>
+    Task RecordReviewAsync(string humanLoopName, string? humanLabel, string? copiedKey, string? rejectedKey = null, CancellationToken cancellationToken = default);
 
     /// <summary>One detection, or null.</summary>
     Task<DetectionRecord?> GetAsync(string requestId, CancellationToken cancellationToken = default);
@@ -57,6 +61,9 @@ public sealed record DetectionRecord
 
     /// <summary>Where the reviewed image was copied in the training set.</summary>
     public string? CopiedKey { get; init; }
+
+    /// <summary>Where an image answered "none of the above" was kept, under <c>images_rejected/</c>; null otherwise.</summary>
+    public string? RejectedKey { get; init; }
 
     /// <summary>Who asked (user name or API key name), when known.</summary>
     public string? RequestedBy { get; init; }

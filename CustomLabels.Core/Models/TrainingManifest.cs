@@ -47,6 +47,10 @@ public static class TrainingManifest
     public static string KeyFor(string versionName) =>
         $"{BucketLayout.Manifests}{ObjectKey.ValidateSegment(versionName + ".manifest", "version name")}";
 
+    /// <summary>The negatives manifest key of a version: <c>manifests/&lt;version&gt;.negatives.manifest</c>.</summary>
+    public static string NegativesKeyFor(string versionName) =>
+        $"{BucketLayout.Manifests}{ObjectKey.ValidateSegment(versionName + ".negatives.manifest", "version name")}";
+
     /// <summary>
     /// Writes a manifest of every image under <paramref name="sourcePrefix"/> (by default the training set,
     /// <c>images_labeled_by_folder/</c>), labelled by folder, to <paramref name="manifestKey"/> (by default
@@ -109,8 +113,8 @@ public static class TrainingManifest
     }
 
     /// <summary>
-    /// Writes a negatives manifest: a line per image under <paramref name="sourcePrefix"/> (by default
-    /// <c>images_rejected/</c>), each with its <c>source-ref</c> and content hash and no class, to
+    /// Writes a negatives manifest: a line per image directly under <paramref name="sourcePrefix"/> (by default
+    /// <c>images_rejected/</c>; hidden files left out), each with its <c>source-ref</c> and content hash and no class, to
     /// <paramref name="manifestKey"/>.
     /// </summary>
     /// <returns>The images written, in key order, each with an empty label and class index -1.</returns>
@@ -128,7 +132,8 @@ public static class TrainingManifest
         var text = new StringBuilder();
         await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
         {
-            if (item.Key.IndexOf('/', sourcePrefix.Length) >= 0)
+            // Only images directly under the prefix, and no hidden files (.DS_Store), as BucketLayout.IsRejectedImage takes them.
+            if (item.Key.IndexOf('/', sourcePrefix.Length) >= 0 || item.Key.Length == sourcePrefix.Length || item.Key[sourcePrefix.Length] == '.')
             {
                 continue;
             }

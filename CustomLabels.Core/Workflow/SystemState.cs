@@ -6,8 +6,8 @@ namespace CustomLabels.Core.Workflow;
 
 /// <summary>
 /// The pipeline's own state, kept as JSON in the For-System-Use-Only parameter (as in the AWS design): which
-/// version serves detections, which served before it, the manifest the serving version was trained from (its
-/// trained image set), the bucket and how far sampling has counted. Fields it does not know are kept as they are.
+/// version serves detections, which served before it, the manifests the serving version was trained from (its
+/// trained image set, and the images of no label it learnt from), the bucket and how far sampling has counted. Fields it does not know are kept as they are.
 /// </summary>
 public sealed record SystemState
 {
@@ -25,6 +25,12 @@ public sealed record SystemState
 
     /// <summary>The manifest the running version was trained from: the trained image set.</summary>
     public string? TrainedManifestKey { get; init; }
+
+    /// <summary>
+    /// The negatives manifest (images answered "none of the above") the running version was trained with; null when it
+    /// was trained with none, or by a model that does not learn from them.
+    /// </summary>
+    public string? TrainedNegativesManifestKey { get; init; }
 
     /// <summary>The version that served before the running one (stopped by the deployment).</summary>
     public string? PreviousVersion { get; init; }

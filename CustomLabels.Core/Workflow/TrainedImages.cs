@@ -1,3 +1,4 @@
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow.Handlers;
@@ -22,6 +23,35 @@ public static class TrainedImages
         return state.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
             ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
             : [];
+    }
+
+    /// <summary>
+    /// The ETag of every image in the negatives manifest the running version was trained with (images answered "none of
+    /// the above"); empty when it was trained with none. A line without an ETag takes that of the object it names now.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ReadTrainedRejectedAsync(
+        IObjectStore store,
+        IParameterStore parameters,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+        if (state.TrainedNegativesManifestKey is not { } manifest || await store.HeadAsync(manifest, cancellationToken) is null)
+        {
+            return [];
+        }
+
+        var trained = new List<string>();
+        foreach (var entry in await TrainingManifest.ReadNegativesAsync(store, manifest, cancellationToken))
+        {
+            if ((entry.ETag ?? (await store.HeadAsync(entry.Key, cancellationToken))?.ETag) is { } etag)
+            {
+                trained.Add(etag);
+            }
+        }
+
+        return trained;
     }
 
     /// <summary>The keys of the images in <paramref name="current"/> (key, label, ETag) that <paramref name="trained"/> does not cover.</summary>

@@ -8,6 +8,7 @@ using CustomLabels.Web.Api.HumanLoops;
 using CustomLabels.Web.Api.Parameters;
 using CustomLabels.Web.Api.Problems;
 using CustomLabels.Web.Api.ProjectVersions;
+using CustomLabels.Web.Api.Rejected;
 using CustomLabels.Web.Api.Samples;
 using CustomLabels.Web.Api.TrainingImages;
 using CustomLabels.Web.Authentication;
@@ -99,6 +100,7 @@ public static class ApiServiceCollectionExtensions
 
         DetectEndpoints.Map(api);
         TrainingImagesEndpoints.Map(api);
+        RejectedImagesEndpoints.Map(api);
         SamplesEndpoints.Map(api);
         ExecutionsEndpoints.Map(api);
         ProjectVersionsEndpoints.Map(api);

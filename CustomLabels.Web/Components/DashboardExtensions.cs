@@ -1,5 +1,8 @@
+using System.Security.Claims;
 using CustomLabels.Core.Storage;
+using CustomLabels.Web.Authentication;
 using CustomLabels.Web.Components.Layout;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.StaticFiles;
 using CustomLabels.Web.Api.Samples;
 using CustomLabels.Web.Api.TrainingImages;
@@ -59,13 +62,22 @@ internal static class DashboardExtensions
         return app;
     }
 
-    private static async Task<IResult> GetImageAsync(string key, IObjectStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetImageAsync(
+        string key, ClaimsPrincipal user, IAuthorizationService authorization, IObjectStore store, CancellationToken cancellationToken)
     {
         // Only images a dashboard page shows; manifests, evaluations and review output stay behind the API.
         if (!key.StartsWith(BucketLayout.TrainingImages, StringComparison.Ordinal)
-            && !key.StartsWith(BucketLayout.DetectionImages, StringComparison.Ordinal))
+            && !key.StartsWith(BucketLayout.DetectionImages, StringComparison.Ordinal)
+            && !key.StartsWith(BucketLayout.RejectedImages, StringComparison.Ordinal))
         {
             return Results.NotFound();
+        }
+
+        // A rejected image is a loop's image answered "none of the above": Operators, and Reviewers (who see loops' images).
+        if (key.StartsWith(BucketLayout.RejectedImages, StringComparison.Ordinal)
+            && !(await authorization.AuthorizeAsync(user, Policies.Reviewer)).Succeeded)
+        {
+            return Results.Forbid();
         }
 
         try

@@ -67,7 +67,8 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
     }
 
     /// <inheritdoc />
-    public async Task RecordReviewAsync(string humanLoopName, string? humanLabel, string? copiedKey, CancellationToken cancellationToken = default)
+    public async Task RecordReviewAsync(
+        string humanLoopName, string? humanLabel, string? copiedKey, string? rejectedKey = null, CancellationToken cancellationToken = default)
     {
         var sequence = await SequenceOfAsync(LoopPartition(humanLoopName), Partition, cancellationToken)
                        ?? throw new KeyNotFoundException($"No detection has the human loop '{humanLoopName}'.");
@@ -86,6 +87,12 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         {
             set += ", copiedKey = :copied";
             values[":copied"] = new AttributeValue { S = copiedKey };
+        }
+
+        if (rejectedKey is not null)
+        {
+            set += ", rejectedKey = :rejected";
+            values[":rejected"] = new AttributeValue { S = rejectedKey };
         }
 
         try
@@ -179,7 +186,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         foreach (var (name, value) in new[]
                  {
                      ("versionName", record.VersionName), ("label", record.Label), ("humanLoopName", record.HumanLoopName),
-                     ("humanLabel", record.HumanLabel), ("copiedKey", record.CopiedKey), ("requestedBy", record.RequestedBy),
+                     ("humanLabel", record.HumanLabel), ("copiedKey", record.CopiedKey), ("rejectedKey", record.RejectedKey), ("requestedBy", record.RequestedBy),
                      ("executionId", record.ExecutionId), ("imageETag", record.ImageETag),
                      ("reviewedAt", record.ReviewedAt?.ToString("O", CultureInfo.InvariantCulture)),
                  })
@@ -206,6 +213,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         HumanLoopName = Text(item, "humanLoopName"),
         HumanLabel = Text(item, "humanLabel"),
         CopiedKey = Text(item, "copiedKey"),
+        RejectedKey = Text(item, "rejectedKey"),
         RequestedBy = Text(item, "requestedBy"),
         ExecutionId = Text(item, "executionId"),
         Sequence = (long)NumberOf(item, "sequence"),

@@ -8,6 +8,7 @@ internal static class DetectionsServiceCollectionExtensions
     public static IServiceCollection AddEmbeddedDetections(this IServiceCollection services)
     {
         services.AddSingleton(SqliteDetectionLog.Migration);
+        services.AddSingleton(SqliteDetectionLog.RejectedKeyMigration);
         services.AddSingleton<IDetectionLog, SqliteDetectionLog>();
         return services;
     }

@@ -37,9 +37,14 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         CREATE INDEX detections_requested_by ON detections (requested_by, sequence);
         """);
 
+    /// <summary>Where a review's "none of the above" kept the image (<c>images_rejected/</c>).</summary>
+    public static readonly ISqliteMigration RejectedKeyMigration = new SqliteMigration(
+        "0401-detections-rejected-key",
+        "ALTER TABLE detections ADD COLUMN rejected_key TEXT;");
+
     private const string Columns =
         "sequence, request_id, time, object_key, image_etag, version_name, label, confidence, labels_json, threshold, "
-        + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id";
+        + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id, rejected_key";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -95,15 +100,16 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         events.Publish(new PipelineEvent(PipelineEventKind.Detection, requestId));
     }
 
-    public async Task RecordReviewAsync(string humanLoopName, string? humanLabel, string? copiedKey, CancellationToken cancellationToken = default)
+    public async Task RecordReviewAsync(
+        string humanLoopName, string? humanLabel, string? copiedKey, string? rejectedKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(humanLoopName);
         var changed = await UpdateAsync(
             """
-            UPDATE detections SET human_label = $label, copied_key = $copied, reviewed_at = $at
+            UPDATE detections SET human_label = $label, copied_key = $copied, rejected_key = $rejected, reviewed_at = $at
             WHERE human_loop_name = $loop AND reviewed_at IS NULL;
             """,
-            [("$loop", humanLoopName), ("$label", humanLabel), ("$copied", copiedKey), ("$at", Format(time.GetUtcNow()))],
+            [("$loop", humanLoopName), ("$label", humanLabel), ("$copied", copiedKey), ("$rejected", rejectedKey), ("$at", Format(time.GetUtcNow()))],
             cancellationToken);
         if (changed > 0)
         {
@@ -191,5 +197,6 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         ReviewedAt = Text(reader, 13) is { } at ? Parse(at) : null,
         RequestedBy = Text(reader, 14),
         ExecutionId = Text(reader, 15),
+        RejectedKey = Text(reader, 16),
     };
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,8 @@ namespace CustomLabels.Core.Workflow.Handlers;
 
 /// <summary>
 /// Training branch, first step: decides whether to train. Training goes ahead when automatic training is on, there
-/// are at least Minimum-Untrained-Images images the running version has not seen (both skipped when forced), the
+/// are at least Minimum-Untrained-Images images the running version has not seen (labelled images, and images answered
+/// "none of the above" when the model learns from them; both conditions skipped when forced), the
 /// set has at least two labels, no version is training or starting, and no training run that started earlier is
 /// still running (two checks a moment apart would otherwise both pass before either version exists). It also names
 /// the new version.
@@ -17,6 +19,7 @@ internal sealed class CheckTrainingHandler(
     IParameterStore parameters,
     IObjectStore store,
     ICustomLabelsModel model,
+    RejectedImages rejected,
     IWorkflowService workflow,
     IOptions<WorkflowStepOptions> options,
     TimeProvider time) : TaskHandler<WorkflowEvent, CheckTrainingHandler.Result>
@@ -27,7 +30,7 @@ internal sealed class CheckTrainingHandler(
     {
         var force = input.Detail?.Force ?? false;
         var settings = await parameters.GetSettingsAsync(cancellationToken);
-        var set = await TrainingSetSummary.DescribeAsync(store, parameters, cancellationToken);
+        var set = await TrainingSetSummary.DescribeAsync(store, parameters, rejected, cancellationToken);
         var (untrained, labels) = (set.Untrained, set.Labels.Count);
         var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
         var busy = versions.FirstOrDefault(v => v.Status is ProjectVersionStatus.TrainingInProgress or ProjectVersionStatus.Starting);
@@ -39,13 +42,13 @@ internal sealed class CheckTrainingHandler(
             : busy is not null ? $"version {busy.VersionName} is {(busy.Status == ProjectVersionStatus.Starting ? "starting" : "training")}"
             : labels < 2 ? $"the training set has {labels} label(s) with images; training needs at least 2"
             : !force && untrained < settings.MinimumUntrainedImages
-                ? $"{untrained} untrained image(s), fewer than {ParameterNames.MinimumUntrainedImages} ({settings.MinimumUntrainedImages})"
+                ? $"{untrained} untrained image(s){OfThemRejected(set)}, fewer than {ParameterNames.MinimumUntrainedImages} ({settings.MinimumUntrainedImages})"
             : null;
 
         var o = options.Value;
         var versionName = refusal is null ? NewVersionName(versions) : null;
         var reason = refusal is null
-            ? $"Training {versionName} on {set.Total} images in {labels} labels ({untrained} untrained{(force ? ", forced" : string.Empty)})."
+            ? $"Training {versionName} on {set.Total} images in {labels} labels{AndRejected(set)} ({untrained} untrained{OfThemRejected(set)}{(force ? ", forced" : string.Empty)})."
             : $"No training: {refusal}.";
         return new Result(
             Train: refusal is null,
@@ -55,6 +58,7 @@ internal sealed class CheckTrainingHandler(
             set.Total,
             labels,
             untrained,
+            set.UntrainedRejected,
             settings.MinimumUntrainedImages,
             o.TrainingPollSeconds,
             o.StartPollSeconds,
@@ -64,6 +68,12 @@ internal sealed class CheckTrainingHandler(
                 reason,
                 refusal is null ? "info" : "warning"));
     }
+
+    private static string OfThemRejected(TrainingSetSummary set) =>
+        set.UntrainedRejected > 0 ? $", {set.UntrainedRejected} of them answered none of the above" : string.Empty;
+
+    private static string AndRejected(TrainingSetSummary set) =>
+        set.LearnsFromRejectedImages && set.Rejected > 0 ? $" and {set.Rejected} answered none of the above" : string.Empty;
 
     /// <summary>A training run that started before this one and is still running: the earliest run goes ahead alone.</summary>
     private async Task<ExecutionSummary?> EarlierTrainingRunAsync(string executionId, CancellationToken cancellationToken)
@@ -101,6 +111,7 @@ internal sealed class CheckTrainingHandler(
         int TrainingImages,
         int Labels,
         int UntrainedImages,
+        int UntrainedRejectedImages,
         int MinimumUntrainedImages,
         int TrainingPollSeconds,
         int StartPollSeconds,

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using CustomLabels.Core.Detections;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
@@ -14,7 +12,8 @@ internal sealed record AnswerRead(
     HumanLoopReason Reason,
     string? Label,
     bool NoneOfTheAbove,
-    bool AddToTrainingSet);
+    bool AddToTrainingSet,
+    bool KeepAsRejected = false);
 
 /// <summary>Review branch: reads a loop's <c>output.json</c> (A2I's format) from the new object.</summary>
 internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandler<WorkflowEvent, AnswerRead>
@@ -39,14 +38,17 @@ internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandl
             answer.Reason,
             answer.Label,
             answer.NoneOfTheAbove,
-            AddToTrainingSet: !answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling);
+            AddToTrainingSet: !answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling,
+            KeepAsRejected: answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling);
     }
 }
 
 /// <summary>
-/// Review branch: copies the reviewed image into the training set as
-/// <c>images_labeled_by_folder/&lt;label&gt;/&lt;loop&gt;-&lt;uuid&gt;-&lt;original name&gt;</c>. The uuid is derived
-/// from the loop, so running the step again writes the same key and adds nothing.
+/// Review branch: keeps the reviewed image as evidence. A label answer copies it into the training set as
+/// <c>images_labeled_by_folder/&lt;label&gt;/&lt;loop&gt;-&lt;uuid&gt;-&lt;original name&gt;</c>; "none of the above" copies it to
+/// <c>images_rejected/&lt;loop&gt;-&lt;uuid&gt;-&lt;original name&gt;</c> (an image of no label) and adds nothing to the label
+/// folders. Both names come from <see cref="BucketLayout.ReviewedImageFileName"/>: the uuid is derived from the loop, so
+/// running the step again writes the same key and adds nothing. Sampling loops reach neither.
 /// </summary>
 internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvents events) : TaskHandler<AnswerRead, CopyToTrainingSetHandler.Result>
 {
@@ -54,48 +56,50 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
 
     protected override async Task<Result> RunAsync(AnswerRead input, TaskContext context, CancellationToken cancellationToken)
     {
-        if (!input.AddToTrainingSet || input.Label is null)
+        if (input.AddToTrainingSet && input.Label is not null)
         {
-            return new Result(null);
+            return new Result(await CopyOnceAsync(KeyOf(input.Label, input.HumanLoopName, input.ImageKey), input.ImageKey, cancellationToken), null);
         }
 
-        var key = KeyOf(input.Label, input.HumanLoopName, input.ImageKey);
-        if (await store.HeadAsync(key, cancellationToken) is null)
+        if (input.KeepAsRejected && input.NoneOfTheAbove)
         {
-            await store.CopyAsync(input.ImageKey, key, cancellationToken);
-            events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
+            return new Result(null, await CopyOnceAsync(RejectedKeyOf(input.HumanLoopName, input.ImageKey), input.ImageKey, cancellationToken));
         }
 
-        return new Result(key);
+        return new Result(null, null);
     }
 
     /// <summary>The training key for a reviewed image.</summary>
-    public static string KeyOf(string label, string humanLoopName, string imageKey)
+    public static string KeyOf(string label, string humanLoopName, string imageKey) =>
+        BucketLayout.TrainingImageKey(label, BucketLayout.ReviewedImageFileName(humanLoopName, imageKey));
+
+    /// <summary>The key under <c>images_rejected/</c> for an image answered "none of the above".</summary>
+    public static string RejectedKeyOf(string humanLoopName, string imageKey) =>
+        BucketLayout.RejectedImageKey(BucketLayout.ReviewedImageFileName(humanLoopName, imageKey));
+
+    private async Task<string> CopyOnceAsync(string key, string imageKey, CancellationToken cancellationToken)
     {
-        var uuid = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{humanLoopName}\n{imageKey}"))[..16]);
-        var original = imageKey[(imageKey.LastIndexOf('/') + 1)..];
-        var name = $"{humanLoopName}-{uuid:D}-{original}";
-        while (Encoding.UTF8.GetByteCount(name) > ObjectKey.MaxSegmentBytes)
+        if (await store.HeadAsync(key, cancellationToken) is null)
         {
-            // Keep the extension; shorten the original name from its start.
-            original = original.Length > 1 ? original[1..] : original;
-            name = $"{humanLoopName}-{uuid:D}-{original}";
+            await store.CopyAsync(imageKey, key, cancellationToken);
+            events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
         }
 
-        return BucketLayout.TrainingImageKey(label, name);
+        return key;
     }
 
-    public sealed record Result(string? CopiedKey);
+    /// <summary>Where the image was copied: <paramref name="CopiedKey"/> in a label folder, or <paramref name="RejectedKey"/> under <c>images_rejected/</c>.</summary>
+    public sealed record Result(string? CopiedKey, string? RejectedKey);
 }
 
-/// <summary>Review branch, last step: records the answer (and the copy, if any) in the detection log.</summary>
+/// <summary>Review branch, last step: records the answer (and the copy, in a label folder or under <c>images_rejected/</c>, if any) in the detection log.</summary>
 internal sealed class LogReviewHandler(IDetectionLog log) : TaskHandler<LogReviewHandler.Input, Done>
 {
     public override string Name => "LogReview";
 
     protected override async Task<Done> RunAsync(Input input, TaskContext context, CancellationToken cancellationToken)
     {
-        await log.RecordReviewAsync(input.Answer.HumanLoopName, input.Answer.Label, input.Copy?.CopiedKey, cancellationToken);
+        await log.RecordReviewAsync(input.Answer.HumanLoopName, input.Answer.Label, input.Copy?.CopiedKey, input.Copy?.RejectedKey, cancellationToken);
         return Done.Instance;
     }
 

@@ -5,7 +5,7 @@ using CustomLabels.Core.Storage;
 namespace CustomLabels.Core.Workflow.Handlers;
 
 /// <summary>The input of the steps that act on one version.</summary>
-internal sealed record VersionInput(string VersionName, string? ManifestKey = null);
+internal sealed record VersionInput(string VersionName, string? ManifestKey = null, string? NegativesManifestKey = null);
 
 /// <summary>A version's status as the Choice states read it.</summary>
 internal sealed record VersionStatus(
@@ -20,8 +20,12 @@ internal sealed record VersionStatus(
         version.VersionName, version.Status, version.StatusMessage, version.F1Score, version.TrainingProgress, version.ProjectVersionArn);
 }
 
-/// <summary>Training branch: writes <c>manifests/&lt;version&gt;.manifest</c> from the training set as it is now.</summary>
-internal sealed class WriteManifestHandler(IObjectStore store, SystemStateStore state, TimeProvider time)
+/// <summary>
+/// Training branch: writes <c>manifests/&lt;version&gt;.manifest</c> from the training set as it is now and, when the model
+/// learns from images answered "none of the above" and <c>images_rejected/</c> has some,
+/// <c>manifests/&lt;version&gt;.negatives.manifest</c> of them (otherwise there is none).
+/// </summary>
+internal sealed class WriteManifestHandler(IObjectStore store, ICustomLabelsModel model, SystemStateStore state, TimeProvider time)
     : TaskHandler<VersionInput, WriteManifestHandler.Result>
 {
     public override string Name => "WriteManifest";
@@ -30,17 +34,48 @@ internal sealed class WriteManifestHandler(IObjectStore store, SystemStateStore 
     {
         var bucket = (await state.ReadAsync(cancellationToken)).Bucket ?? TrainingManifest.DefaultBucket;
         var entries = await TrainingManifest.WriteAsync(store, input.VersionName, bucket, time.GetUtcNow(), cancellationToken: cancellationToken);
+        var (negativesKey, negatives) = await WriteNegativesAsync(input.VersionName, bucket, cancellationToken);
         return new Result(
             input.VersionName,
             TrainingManifest.KeyFor(input.VersionName),
             entries.Count,
-            [.. entries.Select(e => e.Label).Distinct(StringComparer.Ordinal)]);
+            [.. entries.Select(e => e.Label).Distinct(StringComparer.Ordinal)],
+            negativesKey,
+            negatives);
     }
 
-    public sealed record Result(string VersionName, string ManifestKey, int ImageCount, IReadOnlyList<string> Labels);
+    private async Task<(string? Key, int Count)> WriteNegativesAsync(string versionName, string bucket, CancellationToken cancellationToken)
+    {
+        if (!model.LearnsFromRejectedImages)
+        {
+            return (null, 0);
+        }
+
+        var key = TrainingManifest.NegativesKeyFor(versionName);
+        var written = await TrainingManifest.WriteNegativesAsync(store, key, bucket, cancellationToken: cancellationToken);
+        if (written.Count > 0)
+        {
+            return (key, written.Count);
+        }
+
+        // None to learn from: no manifest, not even one left by an earlier attempt of this step.
+        await store.DeleteAsync(key, cancellationToken);
+        return (null, 0);
+    }
+
+    public sealed record Result(
+        string VersionName,
+        string ManifestKey,
+        int ImageCount,
+        IReadOnlyList<string> Labels,
+        string? NegativesManifestKey,
+        int NegativeImageCount);
 }
 
-/// <summary>Training branch: starts training the version; if it exists already (the step ran before), describes it.</summary>
+/// <summary>
+/// Training branch: starts training the version, with the negatives manifest when WriteManifest wrote one; if the
+/// version exists already (the step ran before), describes it.
+/// </summary>
 internal sealed class CreateProjectVersionHandler(ICustomLabelsModel model) : TaskHandler<VersionInput, VersionStatus>
 {
     public override string Name => "CreateProjectVersion";
@@ -55,7 +90,9 @@ internal sealed class CreateProjectVersionHandler(ICustomLabelsModel model) : Ta
 
         var manifest = input.ManifestKey
             ?? throw new WorkflowTaskException(WorkflowErrors.InvalidInput, $"No manifest was given to train {input.VersionName} from.");
-        return VersionStatus.Of(await model.CreateProjectVersionAsync(new CreateProjectVersionRequest(input.VersionName, manifest), cancellationToken));
+        var negatives = model.LearnsFromRejectedImages ? input.NegativesManifestKey : null;
+        return VersionStatus.Of(await model.CreateProjectVersionAsync(
+            new CreateProjectVersionRequest(input.VersionName, manifest, NegativesManifestKey: negatives), cancellationToken));
     }
 }
 
@@ -133,7 +170,8 @@ internal sealed class StartProjectVersionHandler(ICustomLabelsModel model, IPara
 
 /// <summary>
 /// Training branch, blue-green switch: once the new version is RUNNING, detection is pointed at it (the system
-/// state records it with its trained image set), and only then is the previous version stopped. If the new version
+/// state records it with its trained image set: its manifest, and the negatives manifest the model recorded for it, so
+/// that images answered "none of the above" since then count as untrained), and only then is the previous version stopped. If the new version
 /// is not running, nothing changes and the previous one goes on serving.
 /// </summary>
 internal sealed class DeployVersionHandler(ICustomLabelsModel model, SystemStateStore state, TimeProvider time, PipelineEvents events)
@@ -162,6 +200,7 @@ internal sealed class DeployVersionHandler(ICustomLabelsModel model, SystemState
                     RunningVersionArn = version.ProjectVersionArn,
                     RunningSince = time.GetUtcNow(),
                     TrainedManifestKey = manifest,
+                    TrainedNegativesManifestKey = model.LearnsFromRejectedImages ? input.NegativesManifestKey ?? version.NegativesManifestKey : null,
                     Bucket = s.Bucket ?? TrainingManifest.DefaultBucket,
                 },
             cancellationToken);

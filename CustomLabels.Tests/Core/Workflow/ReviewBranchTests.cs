@@ -42,7 +42,7 @@ public sealed class ReviewBranchTests : IDisposable
     }
 
     [Fact]
-    public async Task NoneOfTheAboveAddsNothingToTheTrainingSet()
+    public async Task NoneOfTheAboveKeepsExactlyOneRejectedCopyAndNoLabelCopy()
     {
         await DetectedAsync("request-1", Image, [1, 2, 3]);
         var loop = await CreateLoopAsync("request-1", Image);
@@ -52,11 +52,80 @@ public sealed class ReviewBranchTests : IDisposable
 
         Assert.True((bool)answer["noneOfTheAbove"]!);
         Assert.False((bool)answer["addToTrainingSet"]!);
+        Assert.True((bool)answer["keepAsRejected"]!);
         Assert.Null((string?)copy["copiedKey"]);
         Assert.Empty(await _parts.KeysAsync(BucketLayout.TrainingImages));
+        var rejected = Assert.Single(await _parts.KeysAsync(BucketLayout.RejectedImages));
+        Assert.Matches($@"^images_rejected/{loop}-[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}-cup photo\.jpg$", rejected);
+        Assert.Equal(rejected, (string?)copy["rejectedKey"]);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await _parts.Store.ReadAllBytesAsync(rejected));
+
         var logged = await _parts.DetectionLog.GetAsync("request-1");
         Assert.NotNull(logged!.ReviewedAt);
         Assert.Null(logged.HumanLabel);
+        Assert.Null(logged.CopiedKey);
+        Assert.Equal(rejected, logged.RejectedKey);
+    }
+
+    [Fact]
+    public async Task TheRejectedCopyRunTwiceGivesTheSameResultAndAddsNothing()
+    {
+        await DetectedAsync("request-1", Image, [5, 6, 7]);
+        var loop = await CreateLoopAsync("request-1", Image);
+        await _parts.Review.AnswerHumanLoopAsync(loop, HumanLoopAnswer.None, "reviewer-ann");
+        var output = Assert.Single(await _parts.KeysAsync(BucketLayout.HumanLoopOutput));
+        var answer = (await InvokeAsync(new ReadHumanLoopAnswerHandler(_parts.Store), ObjectEvent(output), "ReadHumanLoopAnswer"))!;
+        var copyStep = new CopyToTrainingSetHandler(_parts.Store, _parts.Events);
+
+        // The step copied, then the process stopped before the runner recorded it: the runner runs it again.
+        var first = await InvokeAsync(copyStep, answer.DeepClone(), "CopyToTrainingSet");
+        var written = await _parts.Store.HeadAsync((string)first!["rejectedKey"]!);
+        var again = await InvokeAsync(copyStep, answer.DeepClone(), "CopyToTrainingSet", attempt: 2);
+
+        Assert.Equal(first.ToJsonString(), again!.ToJsonString());
+        Assert.Equal([(string)first["rejectedKey"]!], await _parts.KeysAsync(BucketLayout.RejectedImages));
+        Assert.Equal(written, await _parts.Store.HeadAsync((string)first["rejectedKey"]!));
+        Assert.Empty(await _parts.KeysAsync(BucketLayout.TrainingImages));
+    }
+
+    [Fact]
+    public void ARejectedCopyIsNamedAsATrainingCopyWouldBe()
+    {
+        var longName = $"images_for_detection/{new string('x', 300)}.jpeg";
+
+        var training = CopyToTrainingSetHandler.KeyOf("acme", "review-0123456789abcdef01234567", Image);
+        var rejected = CopyToTrainingSetHandler.RejectedKeyOf("review-0123456789abcdef01234567", Image);
+        var shortened = CopyToTrainingSetHandler.RejectedKeyOf("review-0123456789abcdef01234567", longName);
+
+        Assert.Equal(training["images_labeled_by_folder/acme/".Length..], rejected["images_rejected/".Length..]);
+        Assert.NotEqual(rejected, CopyToTrainingSetHandler.RejectedKeyOf("review-0123456789abcdef01234567", "images_for_detection/other/cup photo.jpg"));
+        var name = shortened["images_rejected/".Length..];
+        Assert.Equal(ObjectKey.MaxSegmentBytes, System.Text.Encoding.UTF8.GetByteCount(name));
+        Assert.EndsWith("x.jpeg", name, StringComparison.Ordinal);
+        Assert.Equal("review-0123456789abcdef01234567", RejectedImages.HumanLoopOf(rejected["images_rejected/".Length..]));
+    }
+
+    [Fact]
+    public async Task ASamplingLoopsNoneOfTheAboveAddsNothingAnywhere()
+    {
+        await DetectedAsync("request-1", Image, [1, 2, 3]);
+        var loop = (await _parts.Review.StartHumanLoopAsync(new StartHumanLoopRequest(
+            CreateHumanLoopHandler.LoopNameOf("sample", "request-1"),
+            new HumanLoopInput(Image, [new CustomLabel("acme", 97)], HumanLoopReason.Sampling, "request-1", ["acme"])))).HumanLoopName;
+        await _parts.DetectionLog.RecordHumanLoopAsync("request-1", loop);
+        await _parts.Review.AnswerHumanLoopAsync(loop, HumanLoopAnswer.None, "reviewer-ann");
+
+        var (answer, _) = await RunReviewBranchAsync();
+        // Even given the answer directly (the definition's choice skips the step), the copy step adds nothing.
+        var copy = await InvokeAsync(new CopyToTrainingSetHandler(_parts.Store, _parts.Events), answer.DeepClone(), "CopyToTrainingSet");
+
+        Assert.False((bool)answer["addToTrainingSet"]!);
+        Assert.False((bool)answer["keepAsRejected"]!);
+        Assert.Null((string?)copy!["copiedKey"]);
+        Assert.Null((string?)copy["rejectedKey"]);
+        Assert.Empty(await _parts.KeysAsync(BucketLayout.TrainingImages));
+        Assert.Empty(await _parts.KeysAsync(BucketLayout.RejectedImages));
+        Assert.Null((await _parts.DetectionLog.GetAsync("request-1"))!.RejectedKey);
     }
 
     [Fact]
@@ -74,6 +143,7 @@ public sealed class ReviewBranchTests : IDisposable
         Assert.Equal("Sampling", (string?)answer["reason"]);
         Assert.False((bool)answer["addToTrainingSet"]!);
         Assert.Empty(await _parts.KeysAsync(BucketLayout.TrainingImages));
+        Assert.Empty(await _parts.KeysAsync(BucketLayout.RejectedImages));
         Assert.Equal("acme", (await _parts.DetectionLog.GetAsync("request-1"))!.HumanLabel);
     }
 
@@ -126,8 +196,8 @@ public sealed class ReviewBranchTests : IDisposable
     {
         var output = Assert.Single(await _parts.KeysAsync(BucketLayout.HumanLoopOutput));
         var answer = (await InvokeAsync(new ReadHumanLoopAnswerHandler(_parts.Store), ObjectEvent(output), "ReadHumanLoopAnswer"))!;
-        JsonNode copy = new JsonObject { ["copiedKey"] = null };
-        if ((bool)answer["addToTrainingSet"]!)
+        JsonNode copy = new JsonObject { ["copiedKey"] = null, ["rejectedKey"] = null };
+        if ((bool)answer["addToTrainingSet"]! || (bool)answer["keepAsRejected"]!)
         {
             copy = (await InvokeAsync(new CopyToTrainingSetHandler(_parts.Store, _parts.Events), answer.DeepClone(), "CopyToTrainingSet"))!;
         }
@@ -179,6 +249,6 @@ public sealed class ReviewBranchTests : IDisposable
     private static JsonObject ObjectEvent(string key) =>
         WorkflowEvents.ObjectCreated("customlabels", new ObjectInfo(key, 1, DateTimeOffset.UtcNow, "etag", new Dictionary<string, string>()));
 
-    private static Task<JsonNode?> InvokeAsync(ITaskHandler handler, JsonNode input, string state, string executionId = "exec-1") =>
-        handler.InvokeAsync(input, new TaskContext(executionId, state, 1), CancellationToken.None);
+    private static Task<JsonNode?> InvokeAsync(ITaskHandler handler, JsonNode input, string state, string executionId = "exec-1", int attempt = 1) =>
+        handler.InvokeAsync(input, new TaskContext(executionId, state, attempt), CancellationToken.None);
 }

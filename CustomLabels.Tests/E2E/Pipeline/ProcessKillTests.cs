@@ -99,7 +99,7 @@ public sealed class ProcessKillTests
     /// <summary>The detection log as the product keeps it on disk, read while the product runs.</summary>
     private static async Task<IReadOnlyList<DetectionRecord>> ReadDetectionLogAsync(TempDirectory data)
     {
-        using var database = new SqliteDatabase(data.Combine("customlabels.db"), [SqliteDetectionLog.Migration]);
+        using var database = new SqliteDatabase(data.Combine("customlabels.db"), [SqliteDetectionLog.Migration, SqliteDetectionLog.RejectedKeyMigration]);
         var log = new SqliteDetectionLog(database, new PipelineEvents(), TimeProvider.System);
         var records = new List<DetectionRecord>();
         string? next = null;

@@ -55,6 +55,7 @@ public sealed class OpenApiTests(ConfiguredApp fixture) : IClassFixture<Configur
             "/api/detect", "/api/training-images", "/api/training-images/{label}", "/api/training", "/api/executions",
             "/api/executions/{id}", "/api/executions/{id}/history", "/api/project-versions", "/api/parameters",
             "/api/parameters/{name}", "/api/human-loops", "/api/human-loops/{name}/answer", "/api/keys", "/api/users",
+            "/api/rejected-images", "/api/rejected-images/{fileName}",
         })
         {
             Assert.Contains(path, paths);

@@ -42,6 +42,19 @@ public sealed class OverviewPageTests : DashboardTest
     }
 
     [Fact]
+    public async Task ImagesAnsweredNoneOfTheAboveCountAmongTheUntrainedAndTheOverviewSaysHowMany()
+    {
+        await PutSampleImageAsync("images_labeled_by_folder/geany/geany_01.jpg");
+        await PutSampleImageAsync("images_rejected/review-one-00000000-0000-0000-0000-000000000001-a.jpg", "godot", 2);
+        await PutSampleImageAsync("images_rejected/review-two-00000000-0000-0000-0000-000000000002-b.jpg", "godot", 3);
+
+        var page = Render<OverviewPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("3 / 10", page.Markup, StringComparison.Ordinal));
+        Assert.Equal("2 of them answered \"none of the above\"", page.Find("[data-testid='untrained-rejected']").TextContent.Trim());
+    }
+
+    [Fact]
     public void WhenTheModelCannotBeDescribedThePageShowsWhy()
     {
         Decorate<ICustomLabelsModel>(m => Ports.Failing(m, new IOException("The model registry cannot be read.")));

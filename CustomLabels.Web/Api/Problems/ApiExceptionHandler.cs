@@ -1,4 +1,5 @@
 using CustomLabels.Core.Accounts;
+using CustomLabels.Core.Data;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Review;
@@ -52,6 +53,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         UnknownParameterException e => (StatusCodes.Status400BadRequest, "Unknown parameter", e.Message),
         ParameterValidationException e => (StatusCodes.Status400BadRequest, "Value out of range", e.Message),
         InvalidObjectKeyException e => (StatusCodes.Status400BadRequest, "Invalid name", e.Message),
+        InvalidPageTokenException e => (StatusCodes.Status400BadRequest, "Invalid token", e.Message),
         AccountValidationException e => (StatusCodes.Status400BadRequest, "The request is not valid", e.Message),
         BadHttpRequestException e => (e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Too large" : "The request is not valid", e.Message),
         HumanLoopNotFoundException e => (StatusCodes.Status404NotFound, "Not found", e.Message),

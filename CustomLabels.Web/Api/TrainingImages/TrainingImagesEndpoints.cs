@@ -1,4 +1,5 @@
 using CustomLabels.Core.Parameters;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Web.Api.Problems;
@@ -17,7 +18,7 @@ internal static class TrainingImagesEndpoints
         var images = api.MapGroup("/training-images").RequireAuthorization(Policies.Operator).WithTags("Training images");
         images.MapGet("/", ListAsync)
             .WithName("ListTrainingImages")
-            .WithSummary("Labels with their image counts, and the images the running version has not seen");
+            .WithSummary("Labels with their image counts, the images the running version has not seen, and the rejected images that count");
         images.MapPost("/{label}", (string label, HttpContext context, [FromServices] TrainingImageUploader uploader, CancellationToken ct) =>
                 UploadAsync(CheckLabel(label), context, uploader, ct))
             .Accepts<UploadFilesForm>("multipart/form-data")
@@ -37,8 +38,11 @@ internal static class TrainingImagesEndpoints
     }
 
     private static Task<TrainingSetSummary> ListAsync(
-        [FromServices] IObjectStore store, [FromServices] IParameterStore parameters, CancellationToken cancellationToken) =>
-        TrainingSetSummary.DescribeAsync(store, parameters, cancellationToken);
+        [FromServices] IObjectStore store,
+        [FromServices] IParameterStore parameters,
+        [FromServices] RejectedImages rejected,
+        CancellationToken cancellationToken) =>
+        TrainingSetSummary.DescribeAsync(store, parameters, rejected, cancellationToken);
 
     private static async Task<IResult> UploadAsync(string? label, HttpContext context, TrainingImageUploader uploader, CancellationToken cancellationToken)
     {

@@ -12,11 +12,16 @@ namespace CustomLabels.Web.Components.Pages.Overview;
 /// <summary>One alert on the overview.</summary>
 public sealed record OverviewAlert(string Severity, string Text);
 
-/// <summary>Everything the overview shows, read from Core at one moment, with the alerts it implies.</summary>
+/// <summary>
+/// Everything the overview shows, read from Core at one moment, with the alerts it implies. The untrained images are
+/// those the training check counts: new labelled images, and new images answered "none of the above" when the model
+/// learns from them (<see cref="UntrainedRejectedImages"/> of them).
+/// </summary>
 public sealed record OverviewState(
     ProjectVersion? Running,
     TimeSpan? ServingFor,
     int UntrainedImages,
+    int UntrainedRejectedImages,
     int MinimumUntrainedImages,
     IReadOnlyList<ScheduleState> Schedules,
     IReadOnlyList<HumanLoop> OpenLoops,
@@ -28,6 +33,7 @@ public sealed record OverviewState(
         ICustomLabelsModel model,
         IParameterStore parameters,
         IObjectStore store,
+        RejectedImages rejected,
         ISchedules schedules,
         IHumanReview review,
         IDetectionLog detections,
@@ -38,14 +44,15 @@ public sealed record OverviewState(
         var versions = await model.DescribeProjectVersionsAsync(cancellationToken: cancellationToken);
         var settings = await parameters.GetSettingsAsync(cancellationToken);
         var system = SystemState.Parse(settings.ForSystemUseOnly);
-        var set = await TrainingSet.LoadAsync(store, parameters, cancellationToken);
+        var set = await TrainingSet.LoadAsync(store, parameters, rejected, cancellationToken);
         var running = versions.FirstOrDefault(v => v.VersionName == system.RunningVersion && v.Status == ProjectVersionStatus.Running)
             ?? versions.Where(v => v.Status == ProjectVersionStatus.Running).MaxBy(v => v.CreationTimestamp);
         var loops = await review.ListHumanLoopsAsync(new HumanLoopQuery(HumanLoopStatus.InProgress, MaxResults: 10), cancellationToken);
         return new OverviewState(
             running,
             running is null ? null : now - (system.RunningSince ?? running.TrainingEndTimestamp ?? now),
-            set.NewCount,
+            set.UntrainedCount,
+            set.NewRejectedCount,
             settings.MinimumUntrainedImages,
             await schedules.DescribeAsync(cancellationToken),
             loops.HumanLoops,

@@ -1,6 +1,7 @@
 using CustomLabels.Core.Parameters;
-using CustomLabels.Core.Workflow;
+using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
 
 namespace CustomLabels.Web.Components.Pages.TrainingImages;
 
@@ -11,16 +12,20 @@ public sealed record TrainingImage(string Key, string Label, string FileName, lo
 public sealed record LabelSummary(string Label, int Count, int NewCount);
 
 /// <summary>
-/// The training set as the dashboard shows it: labels with counts, and which images the running version was not
-/// trained on (the images the training check counts against Minimum-Untrained-Images).
+/// The training set as the dashboard shows it: labels with counts, the images answered "none of the above", and which
+/// images the running version was not trained on (the images the training check counts against Minimum-Untrained-Images).
 /// </summary>
 public sealed class TrainingSet
 {
-    private readonly Dictionary<string, List<TrainingImage>> _byLabel;
+    private static readonly RejectedImageSet NoRejected = new([], new HashSet<string>(), false);
 
-    private TrainingSet(Dictionary<string, List<TrainingImage>> byLabel)
+    private readonly Dictionary<string, List<TrainingImage>> _byLabel;
+    private readonly RejectedImageSet _rejected;
+
+    private TrainingSet(Dictionary<string, List<TrainingImage>> byLabel, RejectedImageSet rejected)
     {
         _byLabel = byLabel;
+        _rejected = rejected;
         Labels = [.. byLabel.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase)
             .Select(p => new LabelSummary(p.Key, p.Value.Count, p.Value.Count(i => i.IsNew)))];
         Total = Labels.Sum(l => l.Count);
@@ -31,19 +36,58 @@ public sealed class TrainingSet
 
     public int Total { get; }
 
-    /// <summary>How many images are new since the last training.</summary>
+    /// <summary>How many labelled images are new since the last training.</summary>
     public int NewCount { get; }
+
+    /// <summary>The images answered "none of the above", in key order.</summary>
+    public IReadOnlyList<RejectedImage> Rejected => _rejected.Images;
+
+    /// <summary>Whether the model learns from rejected images, so that the new ones count toward training.</summary>
+    public bool LearnsFromRejectedImages => _rejected.LearnsFromRejectedImages;
+
+    /// <summary>How many rejected images the running version has not learnt from and count toward training (0 when the model does not learn from them).</summary>
+    public int NewRejectedCount => _rejected.Untrained;
+
+    /// <summary>What the training check counts against Minimum-Untrained-Images: new labelled images and new rejected ones.</summary>
+    public int UntrainedCount => NewCount + NewRejectedCount;
+
+    /// <summary>Minimum-Untrained-Images when the set was loaded with the parameters; null otherwise.</summary>
+    public int? MinimumUntrainedImages { get; private init; }
 
     public IReadOnlyList<TrainingImage> ImagesOf(string label) =>
         _byLabel.TryGetValue(label, out var images) ? images : [];
 
-    /// <summary>Lists the training set in the bucket and marks what the running version was not trained on.</summary>
-    public static async Task<TrainingSet> LoadAsync(IObjectStore store, IParameterStore parameters, CancellationToken cancellationToken) =>
-        await LoadAsync(store, await TrainedImages.ReadTrainedAsync(store, parameters, cancellationToken), cancellationToken);
+    /// <summary>True when the running version has not been trained with this rejected image.</summary>
+    public bool IsNew(RejectedImage image) => _rejected.UntrainedKeys.Contains(image?.Key ?? string.Empty);
+
+    /// <summary>Lists the training set and the rejected images in the bucket and marks what the running version was not trained on.</summary>
+    public static async Task<TrainingSet> LoadAsync(IObjectStore store, IParameterStore parameters, RejectedImages rejected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var trained = await TrainedImages.ReadTrainedAsync(store, parameters, cancellationToken);
+        var set = await LoadAsync(store, trained, await rejected.DescribeAsync(cancellationToken), cancellationToken);
+        return new TrainingSet(set._byLabel, set._rejected)
+        {
+            MinimumUntrainedImages = (await parameters.GetSettingsAsync(cancellationToken)).MinimumUntrainedImages,
+        };
+    }
 
     /// <summary>Lists the training set in the bucket and marks what <paramref name="trained"/> (label, ETag) does not cover.</summary>
-    public static async Task<TrainingSet> LoadAsync(IObjectStore store, IReadOnlyList<(string Label, string ETag)> trained, CancellationToken cancellationToken)
+    public static Task<TrainingSet> LoadAsync(IObjectStore store, IReadOnlyList<(string Label, string ETag)> trained, CancellationToken cancellationToken) =>
+        LoadAsync(store, trained, NoRejected, cancellationToken);
+
+    /// <summary>
+    /// Lists the training set in the bucket, marks what <paramref name="trained"/> (label, ETag) does not cover, and
+    /// shows <paramref name="rejected"/> beside it.
+    /// </summary>
+    public static async Task<TrainingSet> LoadAsync(
+        IObjectStore store,
+        IReadOnlyList<(string Label, string ETag)> trained,
+        RejectedImageSet rejected,
+        CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(rejected);
         var listed = new List<(ObjectInfo Info, string Label)>();
         await foreach (var info in store.ListAllAsync(BucketLayout.TrainingImages, cancellationToken))
         {
@@ -66,6 +110,6 @@ public sealed class TrainingSet
             images.Add(new TrainingImage(info.Key, label, fileName, info.Size, info.LastModified, untrained.Contains(info.Key)));
         }
 
-        return new TrainingSet(byLabel);
+        return new TrainingSet(byLabel, rejected);
     }
 }
