@@ -47,10 +47,10 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     public async Task CreateProjectVersionSendsTheWorkflowsTestManifestAsTestingDataAndDescribeReadsItBack()
     {
         _server.Respond(200, $$"""{"ProjectVersionArn":"{{VersionArn}}"}""");
-        _server.Respond(200, $$"""
-            {"ProjectVersionDescriptions":[{"ProjectVersionArn":"{{VersionArn}}","CreationTimestamp":1700000100,"Status":"TRAINING_COMPLETED",
+        _server.Respond(200, """
+            {"ProjectVersionDescriptions":[{"ProjectVersionArn":"ARN","CreationTimestamp":1700000100,"Status":"TRAINING_COMPLETED",
               "TestingDataResult":{"Input":{"Assets":[{"GroundTruthManifest":{"S3Object":{"Bucket":"customlabels-test","Name":"manifests/v2.test.manifest"}}}],"AutoCreate":false}}}]}
-            """);
+            """.Replace("ARN", VersionArn, StringComparison.Ordinal));
 
         var created = await _model.CreateProjectVersionAsync(new CreateProjectVersionRequest("v2", "manifests/v2.manifest", "manifests/v2.test.manifest"));
         var described = Assert.Single(await _model.DescribeProjectVersionsAsync(["v2"]));
