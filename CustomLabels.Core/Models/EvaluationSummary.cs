@@ -38,21 +38,36 @@ public sealed record EvaluationSummary
     public const string NoLabel = "none";
 
     /// <summary>
+    /// The confidence (0..100) a label's threshold keeps when the test split cannot choose one: the label has no
+    /// positive test image, or no threshold gets it a true positive. 50, the calibrated midpoint.
+    /// </summary>
+    public const float DefaultThreshold = 50;
+
+    /// <summary>
     /// Computes a summary from test predictions: each test image's true label, its best predicted label and that
-    /// label's confidence (0..100). A prediction counts for its label when its confidence reaches
-    /// <paramref name="threshold"/>; overall figures are macro averages over the labels.
+    /// label's confidence (0..100). Each label's threshold is its assumed threshold, as Rekognition Custom Labels
+    /// chooses it: the confidence that maximises the label's F1 on these predictions (the confidence of the least
+    /// confident prediction it accepts; on a tie, the higher threshold). A label with no positive test image, or that
+    /// no threshold gives a true positive, keeps <paramref name="defaultThreshold"/> (by default
+    /// <see cref="DefaultThreshold"/>). A prediction counts for its label when its confidence reaches that label's
+    /// threshold, and as <see cref="NoLabel"/> otherwise; overall figures are macro averages over the labels that have
+    /// test images.
     /// </summary>
     public static EvaluationSummary FromPredictions(
         IReadOnlyList<string> labels,
         IReadOnlyList<(string Truth, string Predicted, float Confidence)> predictions,
-        float threshold,
+        float defaultThreshold,
         string projectVersionArn,
         int trainingImages,
         DateTimeOffset evaluationEnd)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(predictions);
-        var counted = predictions.Select(p => (p.Truth, Predicted: p.Confidence >= threshold && p.Predicted.Length > 0 ? p.Predicted : NoLabel)).ToList();
+        var thresholds = labels.Distinct(StringComparer.Ordinal)
+            .ToDictionary(l => l, l => AssumedThreshold(l, predictions, defaultThreshold), StringComparer.Ordinal);
+        var counted = predictions.Select(p => (
+            p.Truth,
+            Predicted: p.Predicted.Length > 0 && p.Confidence >= thresholds.GetValueOrDefault(p.Predicted, defaultThreshold) ? p.Predicted : NoLabel)).ToList();
         var perLabel = labels.Select(label =>
         {
             var truePositives = counted.Count(p => p.Truth == label && p.Predicted == label);
@@ -65,7 +80,13 @@ public sealed record EvaluationSummary
             {
                 Label = label,
                 NumberOfTestingImages = actual,
-                Metrics = new LabelMetrics { F1Score = Math.Round(f1, 4), Precision = Math.Round(precision, 4), Recall = Math.Round(recall, 4), Threshold = threshold / 100.0 },
+                Metrics = new LabelMetrics
+                {
+                    F1Score = Math.Round(f1, 4),
+                    Precision = Math.Round(precision, 4),
+                    Recall = Math.Round(recall, 4),
+                    Threshold = Math.Round(thresholds[label] / 100.0, 6),
+                },
             };
         }).ToList();
         var tested = perLabel.Where(l => l.NumberOfTestingImages > 0).ToList();
@@ -91,6 +112,42 @@ public sealed record EvaluationSummary
             },
             LabelEvaluationResults = perLabel,
         };
+    }
+
+    /// <summary>
+    /// A label's assumed threshold on these predictions: of the confidences of the predictions of this label, the one
+    /// whose acceptance (every prediction of the label at or above it) gives the label the highest F1, the higher one
+    /// on a tie; <paramref name="defaultThreshold"/> when the label has no positive or no threshold finds one.
+    /// </summary>
+    private static float AssumedThreshold(
+        string label, IReadOnlyList<(string Truth, string Predicted, float Confidence)> predictions, float defaultThreshold)
+    {
+        var actual = predictions.Count(p => p.Truth == label);
+        if (actual == 0)
+        {
+            return defaultThreshold;
+        }
+
+        // F1 = 2 TP / (predicted + actual); two F1s are compared exactly, as cross products of integers.
+        var ofLabel = predictions.Where(p => p.Predicted == label).OrderByDescending(p => p.Confidence).ToList();
+        var (best, bestTruePositives, bestPredicted) = (defaultThreshold, 0L, 0L);
+        var (truePositives, accepted) = (0L, 0L);
+        for (var i = 0; i < ofLabel.Count; i++)
+        {
+            accepted++;
+            truePositives += ofLabel[i].Truth == label ? 1 : 0;
+            if (i + 1 < ofLabel.Count && ofLabel[i + 1].Confidence == ofLabel[i].Confidence)
+            {
+                continue;
+            }
+
+            if (truePositives * (bestPredicted + actual) > bestTruePositives * (accepted + actual))
+            {
+                (best, bestTruePositives, bestPredicted) = (ofLabel[i].Confidence, truePositives, accepted);
+            }
+        }
+
+        return bestTruePositives == 0 ? defaultThreshold : best;
     }
 
     /// <summary>Reads a summary from the bucket.</summary>
@@ -185,6 +242,9 @@ public sealed record LabelMetrics
     /// <summary>Recall, 0..1.</summary>
     public required double Recall { get; init; }
 
-    /// <summary>The confidence threshold the metrics were taken at, as a share (0..1) of the 0..100 confidence scale.</summary>
+    /// <summary>
+    /// The label's assumed threshold, the confidence the metrics were taken at, as a share (0..1) of the 0..100
+    /// confidence scale: the one that maximises the label's F1 on the test split (see <see cref="EvaluationSummary.FromPredictions"/>).
+    /// </summary>
     public required double Threshold { get; init; }
 }

@@ -51,6 +51,10 @@ public static class TrainingManifest
     public static string NegativesKeyFor(string versionName) =>
         $"{BucketLayout.Manifests}{ObjectKey.ValidateSegment(versionName + ".negatives.manifest", "version name")}";
 
+    /// <summary>The test manifest key of a version: <c>manifests/&lt;version&gt;.test.manifest</c>.</summary>
+    public static string TestKeyFor(string versionName) =>
+        $"{BucketLayout.Manifests}{ObjectKey.ValidateSegment(versionName + ".test.manifest", "version name")}";
+
     /// <summary>
     /// Writes a manifest of every image under <paramref name="sourcePrefix"/> (by default the training set,
     /// <c>images_labeled_by_folder/</c>), labelled by folder, to <paramref name="manifestKey"/> (by default
@@ -68,6 +72,22 @@ public static class TrainingManifest
     {
         ArgumentNullException.ThrowIfNull(store);
         manifestKey ??= KeyFor(versionName);
+        var entries = await ListAsync(store, sourcePrefix, cancellationToken);
+        await WriteEntriesAsync(store, manifestKey, entries, bucket, creationDate, cancellationToken);
+        return entries;
+    }
+
+    /// <summary>
+    /// The entries a manifest of every image under <paramref name="sourcePrefix"/> would hold: each image labelled by
+    /// its folder, with its content hash and its region, class indices by label in ordinal order, in key order.
+    /// Objects not directly in a label folder are left out.
+    /// </summary>
+    public static async Task<IReadOnlyList<ManifestEntry>> ListAsync(
+        IObjectStore store,
+        string sourcePrefix = BucketLayout.TrainingImages,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
         ObjectKey.ValidatePrefix(sourcePrefix);
         var found = new List<(string Key, string Label, string ETag, BoundingBox? Region)>();
         await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
@@ -80,7 +100,25 @@ public static class TrainingManifest
         }
 
         var labels = found.Select(f => f.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        var entries = found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag, f.Region)).ToList();
+        return [.. found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag, f.Region))];
+    }
+
+    /// <summary>
+    /// Writes <paramref name="entries"/> as a manifest to <paramref name="manifestKey"/>, a line per entry with its
+    /// class index and class name, its content hash (<see cref="ETagField"/>) and its region (<see cref="RegionField"/>)
+    /// when it has one. An empty list writes an empty manifest.
+    /// </summary>
+    public static async Task WriteEntriesAsync(
+        IObjectStore store,
+        string manifestKey,
+        IEnumerable<ManifestEntry> entries,
+        string bucket = DefaultBucket,
+        DateTimeOffset? creationDate = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(entries);
+        ObjectKey.Validate(manifestKey);
         var date = (creationDate ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
         var text = new StringBuilder();
         foreach (var entry in entries)
@@ -109,7 +147,6 @@ public static class TrainingManifest
         }
 
         await store.PutBytesAsync(manifestKey, Encoding.UTF8.GetBytes(text.ToString()), cancellationToken: cancellationToken);
-        return entries;
     }
 
     /// <summary>

@@ -6,8 +6,9 @@ namespace CustomLabels.Core.Workflow;
 
 /// <summary>
 /// The pipeline's own state, kept as JSON in the For-System-Use-Only parameter (as in the AWS design): which
-/// version serves detections, which served before it, the manifests the serving version was trained from (its
-/// trained image set, and the images of no label it learnt from), the bucket and how far sampling has counted. Fields it does not know are kept as they are.
+/// version serves detections, which served before it, the manifests the serving version was trained and tested on (its
+/// trained image set, and the images of no label it learnt from), the sticky test split, the bucket and how far
+/// sampling has counted. Fields it does not know are kept as they are.
 /// </summary>
 public sealed record SystemState
 {
@@ -23,7 +24,7 @@ public sealed record SystemState
     /// <summary>When the running version was deployed.</summary>
     public DateTimeOffset? RunningSince { get; init; }
 
-    /// <summary>The manifest the running version was trained from: the trained image set.</summary>
+    /// <summary>The manifest the running version was trained from: with <see cref="TrainedTestManifestKey"/>, the trained image set.</summary>
     public string? TrainedManifestKey { get; init; }
 
     /// <summary>
@@ -31,6 +32,15 @@ public sealed record SystemState
     /// was trained with none, or by a model that does not learn from them.
     /// </summary>
     public string? TrainedNegativesManifestKey { get; init; }
+
+    /// <summary>The test manifest the running version was evaluated on, when it had one: its test images are not new either.</summary>
+    public string? TrainedTestManifestKey { get; init; }
+
+    /// <summary>
+    /// The sticky test split: the test manifest of the latest version whose manifests were written. The next version's
+    /// test split keeps every image of it that is still in the training set. Null before the first such version.
+    /// </summary>
+    public StickyTestSplit? TestSplit { get; init; }
 
     /// <summary>The version that served before the running one (stopped by the deployment).</summary>
     public string? PreviousVersion { get; init; }
@@ -69,6 +79,15 @@ public sealed record SystemState
     /// <summary>The state as the parameter's value.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 }
+
+/// <summary>Which test manifest the sticky test split is in, and which one it was chained from.</summary>
+/// <param name="VersionName">The version whose manifests were written last.</param>
+/// <param name="TestManifestKey">Its test manifest: the images the next version keeps in its test split.</param>
+/// <param name="ChainedFromKey">
+/// The test manifest its own split kept images of (the version before it), or null for the first; writing the same
+/// version's manifests again chains from this one, so a step run twice splits the same way.
+/// </param>
+public sealed record StickyTestSplit(string VersionName, string TestManifestKey, string? ChainedFromKey);
 
 /// <summary>Reads and updates <see cref="SystemState"/> in the parameter store, one update at a time in this process.</summary>
 public sealed class SystemStateStore(IParameterStore parameters) : IDisposable

@@ -7,11 +7,14 @@ namespace CustomLabels.Core.Workflow;
 
 /// <summary>
 /// Which training images the running version has not been trained on, counted as the training check counts them
-/// (Minimum-Untrained-Images): by label and content (ETag) against the manifest of the trained image set.
+/// (Minimum-Untrained-Images): by label and content (ETag) against the manifests of the trained image set.
 /// </summary>
 public static class TrainedImages
 {
-    /// <summary>The (label, ETag) of every image in the running version's training manifest; empty before the first deployment.</summary>
+    /// <summary>
+    /// The (label, ETag) of every image in the running version's training and test manifests (its trained image set);
+    /// empty before the first deployment.
+    /// </summary>
     public static async Task<IReadOnlyList<(string Label, string ETag)>> ReadTrainedAsync(
         IObjectStore store,
         IParameterStore parameters,
@@ -20,9 +23,7 @@ public static class TrainedImages
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(parameters);
         var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
-        return state.TrainedManifestKey is { } manifest && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
-            : [];
+        return await TrainingSet.TrainedSetAsync(store, state, cancellationToken);
     }
 
     /// <summary>

@@ -42,10 +42,7 @@ public sealed record TrainingSetSummary(
         ArgumentNullException.ThrowIfNull(rejected);
         var settings = await parameters.GetSettingsAsync(cancellationToken);
         var images = await TrainingSet.ListAsync(store, cancellationToken);
-        var manifest = SystemState.Parse(settings.ForSystemUseOnly).TrainedManifestKey;
-        var trained = manifest is not null && await store.HeadAsync(manifest, cancellationToken) is not null
-            ? await TrainingSet.TrainedAsync(store, manifest, cancellationToken)
-            : [];
+        var trained = await TrainingSet.TrainedSetAsync(store, SystemState.Parse(settings.ForSystemUseOnly), cancellationToken);
         var negatives = await rejected.DescribeAsync(cancellationToken);
         return new TrainingSetSummary(
             [.. images.GroupBy(i => i.Label, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new LabelImageCount(g.Key, g.Count()))],

@@ -56,6 +56,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
             Status = ProjectVersionStatus.TrainingInProgress,
             CreationTimestamp = _time.GetUtcNow(),
             TrainingManifestKey = request.TrainingManifestKey,
+            TestManifestKey = request.TestManifestKey,
         };
     }
 
@@ -175,6 +176,9 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
             TrainingEndTimestamp = AwsJson.Timestamp(item["TrainingEndTimestamp"]),
             MinInferenceUnits = item["MinInferenceUnits"]?.GetValue<int>(),
             TrainingManifestKey = AwsJson.Text(item["TrainingDataResult"]?["Input"]?["Assets"]?[0]?["GroundTruthManifest"]?["S3Object"]?["Name"]),
+            TestManifestKey = item["TestingDataResult"]?["Input"]?["AutoCreate"]?.GetValue<bool>() == true
+                ? null
+                : AwsJson.Text(item["TestingDataResult"]?["Input"]?["Assets"]?[0]?["GroundTruthManifest"]?["S3Object"]?["Name"]),
             F1Score = item["EvaluationResult"]?["F1Score"]?.GetValue<double>(),
             EvaluationSummaryKey = AwsJson.Text(item["EvaluationResult"]?["Summary"]?["S3Object"]?["Name"]),
         };

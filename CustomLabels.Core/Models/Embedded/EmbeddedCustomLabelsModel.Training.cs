@@ -82,7 +82,10 @@ public sealed partial class EmbeddedCustomLabelsModel
         }
         else
         {
-            (training, test) = Split(training);
+            // The same rule as the workflow's test manifests (TestSplit): by content hash, so adding images never
+            // moves old ones between the sets.
+            var split = TestSplit.Split(training, _options.TestFraction);
+            (training, test) = (split.Training, [.. split.Test]);
         }
 
         await File.WriteAllTextAsync(Path.Combine(versionDirectory, TestListCopy), ManifestText(test), cancellationToken);
@@ -456,42 +459,6 @@ public sealed partial class EmbeddedCustomLabelsModel
         {
             throw new TrainingFailedException($"The {what} manifest '{key}' cannot be read: {e.Message}");
         }
-    }
-
-    /// <summary>
-    /// Splits a test set off deterministically by content hash: an image is a test image when its hash falls in the
-    /// first <see cref="ModelOptions.TestFraction"/> of the hash space, so adding images never moves old ones between
-    /// the sets. A label with two images or more keeps at least one test image and at least one training image.
-    /// </summary>
-    private (List<ManifestEntry> Training, List<ManifestEntry> Test) Split(IReadOnlyList<ManifestEntry> entries)
-    {
-        var training = new List<ManifestEntry>();
-        var test = new List<ManifestEntry>();
-        foreach (var group in entries.GroupBy(e => e.Label, StringComparer.Ordinal))
-        {
-            var ordered = group.Select(e => (Entry: e, Position: HashPosition(e))).OrderBy(e => e.Position).ThenBy(e => e.Entry.Key, StringComparer.Ordinal).ToList();
-            var testCount = ordered.Count(e => e.Position < _options.TestFraction);
-            if (ordered.Count >= 2)
-            {
-                testCount = Math.Clamp(testCount, 1, ordered.Count - 1);
-            }
-            else
-            {
-                testCount = 0;
-            }
-
-            test.AddRange(ordered.Take(testCount).Select(e => e.Entry));
-            training.AddRange(ordered.Skip(testCount).Select(e => e.Entry));
-        }
-
-        return (training, test);
-    }
-
-    /// <summary>Where an image's content hash falls in [0, 1).</summary>
-    private static double HashPosition(ManifestEntry entry)
-    {
-        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(entry.ETag ?? entry.Key));
-        return BitConverter.ToUInt32(hash, 0) / (double)uint.MaxValue;
     }
 
     private static void CheckLabels(string[] labels, IReadOnlyList<ManifestEntry> training, List<string>? skipped = null)

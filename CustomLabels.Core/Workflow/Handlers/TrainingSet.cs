@@ -48,6 +48,24 @@ internal static class TrainingSet
         return trained;
     }
 
+    /// <summary>
+    /// The running version's trained image set: the (label, ETag) of every image of its training manifest and of its
+    /// test manifest (both in <paramref name="state"/>), the ones that still exist; empty before the first deployment.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Label, string ETag)>> TrainedSetAsync(IObjectStore store, SystemState state, CancellationToken cancellationToken)
+    {
+        var trained = new List<(string Label, string ETag)>();
+        foreach (var manifest in new[] { state.TrainedManifestKey, state.TrainedTestManifestKey }.Distinct(StringComparer.Ordinal))
+        {
+            if (manifest is not null && await store.HeadAsync(manifest, cancellationToken) is not null)
+            {
+                trained.AddRange(await TrainedAsync(store, manifest, cancellationToken));
+            }
+        }
+
+        return trained;
+    }
+
     /// <summary>How many images of <paramref name="current"/> are not in <paramref name="trained"/>, counted as multisets.</summary>
     public static int CountUntrained(IEnumerable<(string Label, string ETag)> current, IEnumerable<(string Label, string ETag)> trained)
     {

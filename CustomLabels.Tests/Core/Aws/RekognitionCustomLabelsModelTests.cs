@@ -44,6 +44,28 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task CreateProjectVersionSendsTheWorkflowsTestManifestAsTestingDataAndDescribeReadsItBack()
+    {
+        _server.Respond(200, $$"""{"ProjectVersionArn":"{{VersionArn}}"}""");
+        _server.Respond(200, """
+            {"ProjectVersionDescriptions":[{"ProjectVersionArn":"ARN","CreationTimestamp":1700000100,"Status":"TRAINING_COMPLETED",
+              "TestingDataResult":{"Input":{"Assets":[{"GroundTruthManifest":{"S3Object":{"Bucket":"customlabels-test","Name":"manifests/v2.test.manifest"}}}],"AutoCreate":false}}}]}
+            """.Replace("ARN", VersionArn, StringComparison.Ordinal));
+
+        var created = await _model.CreateProjectVersionAsync(new CreateProjectVersionRequest("v2", "manifests/v2.manifest", "manifests/v2.test.manifest"));
+        var described = Assert.Single(await _model.DescribeProjectVersionsAsync(["v2"]));
+
+        var request = _server.Requests[0];
+        await botocore.AssertMatchesModelAsync("rekognition", "CreateProjectVersion", request);
+        var testing = JsonNode.Parse(request.Body)!["TestingData"]!;
+        Assert.Null(testing["AutoCreate"]);
+        Assert.Equal("manifests/v2.test.manifest", testing["Assets"]![0]!["GroundTruthManifest"]!["S3Object"]!["Name"]!.GetValue<string>());
+        Assert.Equal("customlabels-test", testing["Assets"]![0]!["GroundTruthManifest"]!["S3Object"]!["Bucket"]!.GetValue<string>());
+        Assert.Equal("manifests/v2.test.manifest", created.TestManifestKey);
+        Assert.Equal("manifests/v2.test.manifest", described.TestManifestKey);
+    }
+
+    [Fact]
     public async Task DescribeProjectVersionsFollowsNextTokenAndReadsStatusAndF1NewestFirst()
     {
         _server.Respond(200, """

@@ -117,4 +117,25 @@ public sealed class EmbeddedModelDetectionTests(DemoModelFixture fixture) : ICla
         Assert.True(File.Exists(Path.Combine(folder, "training.manifest")));
         Assert.True(File.Exists(Path.Combine(folder, Path.GetFileName(fixture.Trained.EvaluationSummaryKey!))));
     }
+
+    [Fact]
+    public async Task TheAutomaticTestSplitFollowsTheSameRuleAsTheWorkflowsTestManifests()
+    {
+        // The version was trained without a test manifest: the model split one off and kept it beside the version.
+        var training = await TrainingManifest.ReadAsync(Environment.Store, TrainingManifest.KeyFor(DemoModelFixture.Version));
+        var (_, expected) = TestSplit.Split(training, Environment.Options.TestFraction);
+
+        var kept = Path.Combine(Environment.Model.ModelsDirectory, DemoModelFixture.Version, "test.manifest");
+        await using var file = File.OpenRead(kept);
+        var split = new List<ManifestEntry>();
+        await foreach (var entry in System.Text.Json.JsonSerializer.DeserializeAsyncEnumerable<ManifestEntry>(
+            file, topLevelValues: true, System.Text.Json.JsonSerializerOptions.Web))
+        {
+            split.Add(entry!);
+        }
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Select(e => e.Key).Order(StringComparer.Ordinal), split.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(fixture.Trained.TestImageCount, split.Count);
+    }
 }

@@ -111,13 +111,15 @@ public sealed class TrainingManifestTests : IDisposable
         Assert.Equal(4, read.EvaluationDetails.NumberOfTestingImages);
         Assert.Equal(12, read.EvaluationDetails.NumberOfTrainingImages);
 
-        // a: 1 right of 2, nothing wrongly predicted as a; b: 1 right of 2 (one below the threshold), one wrongly as b.
+        // a: 1 right of 2, nothing wrongly predicted as a (its threshold, 90, is its one prediction). b: its threshold
+        // comes down to 20, where both b are found and one a is wrongly taken for b (F1 0.8, better than 0.5 at 75).
         var a = read.LabelEvaluationResults.Single(l => l.Label == "a").Metrics;
         var b = read.LabelEvaluationResults.Single(l => l.Label == "b").Metrics;
-        Assert.Equal((1.0, 0.5), (a.Precision, a.Recall));
-        Assert.Equal((0.5, 0.5), (b.Precision, b.Recall));
-        Assert.Equal(0.5, b.Threshold);
-        Assert.Contains(read.AggregatedEvaluationResults.ConfusionMatrix, c => c is { GroundTruthLabel: "b", PredictedLabel: "none", Value: 1 });
+        Assert.Equal((1.0, 0.5, 0.9), (a.Precision, a.Recall, a.Threshold));
+        Assert.Equal((0.6667, 1.0, 0.8), (b.Precision, b.Recall, b.F1Score));
+        Assert.Equal(0.2, b.Threshold);
+        Assert.Contains(read.AggregatedEvaluationResults.ConfusionMatrix, c => c is { GroundTruthLabel: "a", PredictedLabel: "b", Value: 1 });
+        Assert.DoesNotContain(read.AggregatedEvaluationResults.ConfusionMatrix, c => c.PredictedLabel == "none");
         Assert.NotNull(json["AggregatedEvaluationResults"]?["ConfusionMatrix"]?[0]?["GroundTruthLabel"]);
         Assert.NotNull(json["EvaluationDetails"]?["ProjectVersionArn"]);
         Assert.NotNull(json["LabelEvaluationResults"]?[0]?["Metrics"]?["F1Score"]);

@@ -137,7 +137,8 @@ public sealed class NegativesManifestTests : IDisposable
 
     private async Task<JsonNode> WriteManifestAsync(ICustomLabelsModel model)
     {
-        var step = new WriteManifestHandler(_parts.Store, model, _parts.SystemState, TimeProvider.System);
+        var step = new WriteManifestHandler(
+            _parts.Store, model, _parts.SystemState, Microsoft.Extensions.Options.Options.Create(new WorkflowStepOptions()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<WriteManifestHandler>.Instance);
         return (await step.InvokeAsync(new JsonObject { ["versionName"] = Version }, new TaskContext("exec-t", "WriteManifest", 1), CancellationToken.None))!;
     }
 

@@ -25,7 +25,7 @@ public sealed class PipelineHost : IAsyncDisposable
     private readonly TempDirectory _data = new();
     private readonly IHost _host;
 
-    private PipelineHost()
+    private PipelineHost(IReadOnlyDictionary<string, string?>? settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -40,6 +40,7 @@ public sealed class PipelineHost : IAsyncDisposable
             ["CustomLabels:Model:ValidationVariants"] = "1",
             ["CustomLabels:Model:BackgroundCanvases"] = "4",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddLogging();
         builder.AddCustomLabelsCore();
         _host = builder.Build();
@@ -76,9 +77,10 @@ public sealed class PipelineHost : IAsyncDisposable
 
     public SystemStateStore SystemState => Services.GetRequiredService<SystemStateStore>();
 
-    public static async Task<PipelineHost> StartAsync()
+    /// <summary>Starts the product; <paramref name="settings"/> add to or override the configuration.</summary>
+    public static async Task<PipelineHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var host = new PipelineHost();
+        var host = new PipelineHost(settings);
         await host._host.StartAsync();
         return host;
     }

@@ -176,7 +176,14 @@ public sealed class DetectionApiTests(TrainedApp fixture) : IClassFixture<Traine
         Assert.Equal("RUNNING", (string)version["version"]!["status"]!);
         Assert.Equal(["godot", "keepassxc"], version["labels"]!.AsArray().Select(l => (string)l!["label"]!).Order());
         Assert.All(version["labels"]!.AsArray(), l => Assert.InRange((double)l!["metrics"]!["f1Score"]!, 0, 1));
+        Assert.All(version["labels"]!.AsArray(), l => Assert.InRange((double)l!["metrics"]!["threshold"]!, 0, 1));
         Assert.InRange((double)version["version"]!["f1Score"]!, 0, 1);
+
+        // The first version had no running version to be compared with: the gate says so, and that it deployed.
+        var comparison = version["comparison"]!;
+        Assert.True((bool)comparison["deploy"]!);
+        Assert.Null(comparison["runningVersion"]);
+        Assert.Contains("no version is running to compare it with", (string)comparison["reason"]!, StringComparison.Ordinal);
     }
 
     [Fact]

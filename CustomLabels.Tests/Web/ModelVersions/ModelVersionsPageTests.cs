@@ -49,6 +49,39 @@ public sealed class ModelVersionsPageTests : DashboardTest
     }
 
     [Fact]
+    public async Task AVersionShowsTheRunningVersionsF1OnTheSameImagesAndWhyTheGateTurnedItDown()
+    {
+        await Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("v-worse", "manifests/worse.manifest"));
+        await Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("v-undecided", "manifests/undecided.manifest"));
+        const string reason = "Version v-worse scored F1 0.610 on its 6 test image(s); the running version v-serving scored F1 0.930 on the same 6 image(s).";
+        await new VersionComparison
+        {
+            VersionName = "v-worse",
+            F1Score = 0.61,
+            MinimumF1Score = 0.5,
+            TestImages = 6,
+            RunningVersion = "v-serving",
+            RunningVersionF1Score = 0.93,
+            ComparedImages = 6,
+            MaxF1Drop = 0.02,
+            Deploy = false,
+            Reason = reason,
+            DecidedAt = DateTimeOffset.UtcNow,
+        }.WriteAsync(Store);
+
+        var page = Render<ModelVersionsPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count));
+        var row = page.FindAll("tbody tr").Single(r => r.TextContent.Contains("v-worse", StringComparison.Ordinal));
+        Assert.Equal("0.930 (v-serving, 6 images)", row.QuerySelector("td[data-column='running-f1']")!.TextContent.Trim());
+        var decision = row.QuerySelector("td[data-column='decision']")!.TextContent;
+        Assert.Contains("not deployed", decision, StringComparison.Ordinal);
+        Assert.Contains(reason, decision, StringComparison.Ordinal);
+        var undecided = page.FindAll("tbody tr").Single(r => r.TextContent.Contains("v-undecided", StringComparison.Ordinal));
+        Assert.Equal("—", undecided.QuerySelector("td[data-column='decision']")!.TextContent.Trim());
+    }
+
+    [Fact]
     public void WhenTheModelCannotBeDescribedThePageShowsWhy()
     {
         Decorate<ICustomLabelsModel>(m => Ports.Failing(m, new IOException("The model registry cannot be read.")));

@@ -1,11 +1,15 @@
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
+using CustomLabels.Core.Workflow;
 using CustomLabels.Web.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CustomLabels.Web.Api.ProjectVersions;
 
-/// <summary>The model's versions with their status, F1 and per-label metrics, and which one runs.</summary>
+/// <summary>
+/// The model's versions with their status, F1, per-label metrics (with each label's assumed threshold), the F1 gate's
+/// comparison with the version that was running, and which one runs.
+/// </summary>
 internal static partial class ProjectVersionsEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -14,7 +18,7 @@ internal static partial class ProjectVersionsEndpoints
             .RequireAuthorization(Policies.Operator)
             .WithTags("Project versions")
             .WithName("ListProjectVersions")
-            .WithSummary("Versions, newest first, with status, F1, per-label metrics and which one runs");
+            .WithSummary("Versions, newest first, with status, F1, per-label metrics and thresholds, the F1 gate's comparison and which one runs");
     }
 
     private static async Task<ProjectVersionsResponse> ListAsync(
@@ -28,7 +32,8 @@ internal static partial class ProjectVersionsEndpoints
         foreach (var version in versions)
         {
             var labels = version.EvaluationSummaryKey is { } key ? await ReadLabelMetricsAsync(store, key, logger, cancellationToken) : [];
-            items.Add(new ProjectVersionResponse(version, version.Status == ProjectVersionStatus.Running, labels));
+            var comparison = await ReadComparisonAsync(store, version.VersionName, logger, cancellationToken);
+            items.Add(new ProjectVersionResponse(version, version.Status == ProjectVersionStatus.Running, labels, comparison));
         }
 
         return new ProjectVersionsResponse(items.FirstOrDefault(v => v.Running)?.Version.VersionName, items);
@@ -49,12 +54,30 @@ internal static partial class ProjectVersionsEndpoints
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The evaluation summary {Key} cannot be read: {Reason}")]
+    /// <summary>The F1 gate's comparison of the version; none when it was not made or cannot be read.</summary>
+    private static async Task<VersionComparison?> ReadComparisonAsync(IObjectStore store, string versionName, ILogger logger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await VersionComparison.TryReadAsync(store, versionName, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            LogUnreadableSummary(logger, VersionComparison.KeyFor(versionName), e.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The evaluation file {Key} cannot be read: {Reason}")]
     private static partial void LogUnreadableSummary(ILogger logger, string key, string reason);
 }
 
 /// <summary>Every version, and the name of the one that runs.</summary>
 public sealed record ProjectVersionsResponse(string? RunningVersion, IReadOnlyList<ProjectVersionResponse> Versions);
 
-/// <summary>One version, whether it runs, and its per-label evaluation (F1, precision, recall, threshold).</summary>
-public sealed record ProjectVersionResponse(ProjectVersion Version, bool Running, IReadOnlyList<LabelEvaluationResult> Labels);
+/// <summary>
+/// One version, whether it runs, its per-label evaluation (F1, precision, recall and the label's assumed threshold,
+/// 0..1), and the F1 gate's comparison with the version that was running (<c>evaluation/&lt;version&gt;/comparison.json</c>),
+/// null when the gate has not decided on it.
+/// </summary>
+public sealed record ProjectVersionResponse(ProjectVersion Version, bool Running, IReadOnlyList<LabelEvaluationResult> Labels, VersionComparison? Comparison);
