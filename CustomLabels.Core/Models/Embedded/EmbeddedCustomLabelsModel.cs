@@ -383,10 +383,15 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
     private static string DetectionCacheRecipe(FeatureExtractor extractor) => $"detect-{extractor.DetectionRecipe}";
 
+    /// <summary>
+    /// Keeps an image's detection regions in the cache, and rounds them in place as the cache stores them, so that an
+    /// image scores the same whether its regions were just computed or read back.
+    /// </summary>
     private void WriteDetectionCache(string recipe, string hash, float[] regions)
     {
         var rows = regions.Length / RegionFeatures.Dimension;
         _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
+        EmbeddingCache.RoundAsStored(regions);
         if (Interlocked.Increment(ref _detectionCacheWrites) % DetectionCacheTrimInterval == 0)
         {
             _ = Task.Run(() => _cache.Trim(recipe, _options.DetectionCacheEntries));

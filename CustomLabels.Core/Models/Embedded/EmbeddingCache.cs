@@ -74,6 +74,15 @@ internal sealed class EmbeddingCache(string directory)
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>Rounds values in place to the precision the cache stores them at (half).</summary>
+    public static void RoundAsStored(float[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(Half)values[i];
+        }
+    }
+
     /// <summary>Deletes the oldest entries of a recipe beyond <paramref name="maxEntries"/> (by last write).</summary>
     public void Trim(string recipe, int maxEntries)
     {

