@@ -11,11 +11,15 @@ namespace CustomLabels.Core.Models;
 /// <param name="Label">The label (the class name).</param>
 /// <param name="ClassIndex">The label's class index in the manifest.</param>
 /// <param name="ETag">The image's content hash (the object's ETag) when the manifest was written; null when absent.</param>
+/// <param name="HumanLoopName">
+/// The human loop whose answer put the image in the training set (a photo a reviewer labelled), from the object's
+/// <see cref="TrainingManifest.HumanLoopMetadataKey"/> metadata; null for an uploaded image.
+/// </param>
 /// <param name="Region">
 /// The region of the image that shows the label, when one is known (a reviewer's box, from the object's
 /// <see cref="BoundingBox.MetadataKey"/> metadata); null for a clean shot or when none was given.
 /// </param>
-public sealed record ManifestEntry(string Key, string Label, int ClassIndex, string? ETag, BoundingBox? Region = null);
+public sealed record ManifestEntry(string Key, string Label, int ClassIndex, string? ETag, BoundingBox? Region = null, string? HumanLoopName = null);
 
 /// <summary>
 /// Ground Truth image-classification manifests (JSON Lines), as Rekognition Custom Labels reads them: per line a
@@ -34,6 +38,9 @@ public static class TrainingManifest
 
     /// <summary>The extra field that holds the region showing the label (<c>left,top,width,height</c>), when known.</summary>
     public const string RegionField = "customlabels-region";
+
+    /// <summary>The object metadata key, and the extra manifest field, that name the human loop whose answer added the image.</summary>
+    public const string HumanLoopMetadataKey = "customlabels-human-loop";
 
     /// <summary>Another field name for the content hash that manifests written by other tools may use.</summary>
     public const string PlainETagField = "etag";
@@ -89,18 +96,18 @@ public static class TrainingManifest
     {
         ArgumentNullException.ThrowIfNull(store);
         ObjectKey.ValidatePrefix(sourcePrefix);
-        var found = new List<(string Key, string Label, string ETag, BoundingBox? Region)>();
+        var found = new List<(string Key, string Label, string ETag, BoundingBox? Region, string? Loop)>();
         await foreach (var item in store.ListAllAsync(sourcePrefix, cancellationToken))
         {
             var label = LabelOf(item.Key, sourcePrefix);
             if (label is not null)
             {
-                found.Add((item.Key, label, item.ETag, BoundingBox.Of(item.Metadata)));
+                found.Add((item.Key, label, item.ETag, BoundingBox.Of(item.Metadata), item.Metadata.GetValueOrDefault(HumanLoopMetadataKey)));
             }
         }
 
         var labels = found.Select(f => f.Label).Distinct().Order(StringComparer.Ordinal).ToList();
-        return [.. found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag, f.Region))];
+        return [.. found.Select(f => new ManifestEntry(f.Key, f.Label, labels.IndexOf(f.Label), f.ETag, f.Region, f.Loop))];
     }
 
     /// <summary>
@@ -141,6 +148,11 @@ public static class TrainingManifest
             if (entry.Region is { } region)
             {
                 line[RegionField] = region.ToMetadata();
+            }
+
+            if (entry.HumanLoopName is { } loop)
+            {
+                line[HumanLoopMetadataKey] = loop;
             }
 
             text.Append(line.ToJsonString()).Append('\n');
@@ -269,7 +281,8 @@ public static class TrainingManifest
                 var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
                 var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
                 var region = BoundingBox.FromMetadata(node[RegionField]?.GetValue<string>());
-                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag, region));
+                var loop = node[HumanLoopMetadataKey]?.GetValue<string>();
+                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag, region, loop));
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
             {

@@ -106,6 +106,7 @@ internal static class Benchmarks
     [
         new Model.DetectionBenchmark(),
         new Model.TrainingBenchmark(),
+        new Model.LearningBenchmark(),
         new WorkflowBenchmark(),
         new Api.ApiDetectionBenchmark(),
         new AwsClientBenchmark(),

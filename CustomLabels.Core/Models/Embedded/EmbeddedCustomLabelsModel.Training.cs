@@ -234,13 +234,14 @@ public sealed partial class EmbeddedCustomLabelsModel
 
     /// <summary>
     /// Embeds one training image: a clean shot as composites (<see cref="FeatureExtractor.ExtractForTraining"/>), a
-    /// photo as its detection regions, to be learnt by region. An image with a region given, or with a busy border, is a
-    /// photo. Null fields when the image cannot be read (it is listed in <paramref name="skipped"/>).
+    /// photo as its detection regions, to be learnt by region. An image a reviewer labelled, one with a region given, or
+    /// one with a busy border is a photo. Null fields when the image cannot be read (it is listed in <paramref name="skipped"/>).
     /// </summary>
     private async Task<(ImageSamples? Samples, string? Hash, float[]? Regions)> EmbedTrainingImageAsync(
         ManifestEntry entry, FeatureExtractor extractor, TrainingStatistics statistics, List<string> skipped, CancellationToken cancellationToken)
     {
-        if (entry.Region is null && entry.ETag is { } known && _cache.TryRead(extractor.CacheRecipe, known) is { } cached)
+        var photo = entry.Region is not null || entry.HumanLoopName is not null;
+        if (!photo && entry.ETag is { } known && _cache.TryRead(extractor.CacheRecipe, known) is { } cached)
         {
             statistics.CacheHits++;
             return (cached, known, null);
@@ -248,7 +249,7 @@ public sealed partial class EmbeddedCustomLabelsModel
 
         try
         {
-            if (entry.Region is not null && entry.ETag is { } etag && _cache.TryRead(DetectionCacheRecipe(extractor), etag) is { } detected)
+            if (photo && entry.ETag is { } etag && _cache.TryRead(DetectionCacheRecipe(extractor), etag) is { } detected)
             {
                 statistics.CacheHits++;
                 return (null, etag, detected.Embeddings);
@@ -258,7 +259,7 @@ public sealed partial class EmbeddedCustomLabelsModel
 #pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
             var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
 #pragma warning restore CA5351
-            if (entry.Region is null && _cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
+            if (!photo && _cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
             {
                 statistics.CacheHits++;
                 return (byContent, hash, null);
@@ -268,7 +269,7 @@ public sealed partial class EmbeddedCustomLabelsModel
                 () =>
                 {
                     using var image = ImagePixels.Decode(bytes);
-                    if (entry.Region is null && Augmenter.BorderRoughness(image) < FeatureExtractor.PhotoBorderRoughness)
+                    if (!photo && Augmenter.BorderRoughness(image) < FeatureExtractor.PhotoBorderRoughness)
                     {
                         var samples = extractor.ExtractForTraining(image, hash);
                         _cache.Write(extractor.CacheRecipe, hash, samples);

@@ -375,7 +375,11 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
         {
             using var decoded = ImagePixels.Decode(image);
             regions = extractor.ExtractForDetection(decoded);
-            WriteDetectionCache(recipe, hash, regions);
+            EmbeddingCache.RoundAsStored(regions);
+
+            // The write is off the detection's path; a detection that finds no entry embeds again, and scores the same.
+            var kept = regions;
+            _ = Task.Run(() => WriteDetectionCache(recipe, hash, kept), CancellationToken.None);
         }
 
         return Result(head, head.Best(regions), extractor.DetectionBoxes, minConfidence, maxResults);
@@ -390,7 +394,16 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     private void WriteDetectionCache(string recipe, string hash, float[] regions)
     {
         var rows = regions.Length / RegionFeatures.Dimension;
-        _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
+        try
+        {
+            _cache.Write(recipe, hash, new ImageSamples(new SampleRole[rows], new byte[rows], regions));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full or read-only disk costs the cache, never the detection or the training.
+            LogCacheWriteFailed(hash, e.Message);
+        }
+
         EmbeddingCache.RoundAsStored(regions);
         if (Interlocked.Increment(ref _detectionCacheWrites) % DetectionCacheTrimInterval == 0)
         {
@@ -493,6 +506,9 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
         public SemaphoreSlim StartGate { get; } = new(1, 1);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not keep the detection regions of {Hash} in the embedding cache: {Reason}")]
+    private partial void LogCacheWriteFailed(string hash, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the unreadable version file {File}: {Reason}")]
     private partial void LogUnreadableVersion(string file, string reason);

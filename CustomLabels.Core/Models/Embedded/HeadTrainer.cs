@@ -109,8 +109,9 @@ internal static class HeadTrainer
         foreign = setup.Foreign;
         var validationCanvases = setup.Backgrounds.SelectMany(ViewsOf).ToList();
 
-        var known = new List<Candidates>();
-        var unknown = new List<Candidates>();
+        // Every held-out view with the head that scores it; scored on every core, in order, so the result is the same.
+        var knownViews = new List<(OpenSetHead Head, float[] View, int Label, bool Real)>();
+        var unknownViews = new List<(OpenSetHead Head, float[] View, int Label, bool Real)>();
         for (var f = 0; f < Folds; f++)
         {
             // Validation needs a fair sample per label, not every image; large sets keep training time in check.
@@ -123,11 +124,11 @@ internal static class HeadTrainer
             var head = setup.Build(excludedFold: f, excludedLabel: -1);
             foreach (var image in held)
             {
-                known.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(image.LabelIndex, head.Candidates(v), image.Photo)));
+                knownViews.AddRange(ViewsOf(image.Samples).Select(v => (head, v, image.LabelIndex, image.Photo)));
             }
 
-            unknown.AddRange(validationCanvases.Select(v => new Candidates(-1, head.Candidates(v))));
-            unknown.AddRange(foreign.Select((x, i) => (x, i)).Where(p => p.i % Folds == f).SelectMany(p => ViewsOf(p.x).Select(v => new Candidates(-1, head.Candidates(v), p.i >= generatedForeign))));
+            unknownViews.AddRange(validationCanvases.Select(v => (head, v, -1, false)));
+            unknownViews.AddRange(foreign.Select((x, i) => (x, i)).Where(p => p.i % Folds == f).SelectMany(p => ViewsOf(p.x).Select(v => (head, v, -1, p.i >= generatedForeign))));
             for (var c = 0; c < labels.Length; c++)
             {
                 var label = c;
@@ -140,10 +141,13 @@ internal static class HeadTrainer
                 var without = setup.Build(excludedFold: f, excludedLabel: c);
                 foreach (var image in ofLabel)
                 {
-                    unknown.AddRange(ViewsOf(image.Samples).Select(v => new Candidates(-1, without.Candidates(v), image.Photo)));
+                    unknownViews.AddRange(ViewsOf(image.Samples).Select(v => (without, v, -1, image.Photo)));
                 }
             }
         }
+
+        var known = Score(knownViews);
+        var unknown = Score(unknownViews);
 
         var final = setup.Build(excludedFold: -1, excludedLabel: -1);
         var real = (Known: known.Where(k => k.Real).ToList(), Unknown: unknown.Where(u => u.Real).ToList());
@@ -299,6 +303,9 @@ internal static class HeadTrainer
             };
         }
     }
+
+    private static List<Candidates> Score(List<(OpenSetHead Head, float[] View, int Label, bool Real)> views) =>
+        [.. views.AsParallel().AsOrdered().Select(v => new Candidates(v.Label, v.Head.Candidates(v.View), v.Real))];
 
     /// <summary>At most <paramref name="max"/> of the rows, evenly spaced, concatenated.</summary>
     private static float[] Subsample(List<float[]> rows, int max)

@@ -1,4 +1,5 @@
 using CustomLabels.Core.Detections;
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 
@@ -58,7 +59,9 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
     {
         if (input.AddToTrainingSet && input.Label is not null)
         {
-            return new Result(await CopyOnceAsync(KeyOf(input.Label, input.HumanLoopName, input.ImageKey), input.ImageKey, cancellationToken), null);
+            // The copy names its loop, so the model learns it as a photo, by region, not as a clean shot.
+            var marks = new Dictionary<string, string>(StringComparer.Ordinal) { [TrainingManifest.HumanLoopMetadataKey] = input.HumanLoopName };
+            return new Result(await CopyOnceAsync(KeyOf(input.Label, input.HumanLoopName, input.ImageKey), input.ImageKey, cancellationToken, marks), null);
         }
 
         if (input.KeepAsRejected && input.NoneOfTheAbove)
@@ -77,11 +80,26 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
     public static string RejectedKeyOf(string humanLoopName, string imageKey) =>
         BucketLayout.RejectedImageKey(BucketLayout.ReviewedImageFileName(humanLoopName, imageKey));
 
-    private async Task<string> CopyOnceAsync(string key, string imageKey, CancellationToken cancellationToken)
+    private async Task<string> CopyOnceAsync(string key, string imageKey, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? marks = null)
     {
         if (await store.HeadAsync(key, cancellationToken) is null)
         {
-            await store.CopyAsync(imageKey, key, cancellationToken);
+            if (marks is null)
+            {
+                await store.CopyAsync(imageKey, key, cancellationToken);
+            }
+            else
+            {
+                await using var source = await store.GetAsync(imageKey, cancellationToken);
+                var metadata = new Dictionary<string, string>(source.Info.Metadata, StringComparer.Ordinal);
+                foreach (var (name, value) in marks)
+                {
+                    metadata[name] = value;
+                }
+
+                await store.PutAsync(key, source.Content, metadata, cancellationToken);
+            }
+
             events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
         }
 

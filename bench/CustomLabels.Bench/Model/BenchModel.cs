@@ -76,7 +76,10 @@ internal sealed class BenchModel : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         await TrainingManifest.WriteAsync(Store, version, cancellationToken: cancellationToken);
-        await Model.CreateProjectVersionAsync(new CreateProjectVersionRequest(version, TrainingManifest.KeyFor(version)), cancellationToken);
+        var negatives = TrainingManifest.NegativesKeyFor(version);
+        var rejected = await TrainingManifest.WriteNegativesAsync(Store, negatives, cancellationToken: cancellationToken);
+        await Model.CreateProjectVersionAsync(
+            new CreateProjectVersionRequest(version, TrainingManifest.KeyFor(version), NegativesManifestKey: rejected.Count > 0 ? negatives : null), cancellationToken);
         var trained = await Model.WaitForAsync(version, v => v.Status != ProjectVersionStatus.TrainingInProgress, cancellationToken);
         if (trained.Status != ProjectVersionStatus.TrainingCompleted)
         {
@@ -95,6 +98,12 @@ internal sealed class BenchModel : IAsyncDisposable
             throw new InvalidOperationException($"Starting {version} ended {started.Status}: {started.StatusMessage}");
         }
     }
+
+    /// <summary>
+    /// The same image as other bytes: a salt appended after its end, which decoders ignore, so that its content hash is
+    /// new and the embedding cache cannot answer for it.
+    /// </summary>
+    public static byte[] Distinct(byte[] image, int salt) => [.. image, .. System.Text.Encoding.ASCII.GetBytes($"salt-{salt}")];
 
     /// <summary>Times raw backbone calls on a 224 x 224 tensor, one after another; returns each call's seconds.</summary>
     public double[] TimeBackbone(int calls)
