@@ -1,12 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
 using CustomLabels.Core.Detections;
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 
 namespace CustomLabels.Core.Workflow.Handlers;
 
-/// <summary>A reviewer's answer as the review branch reads it (<c>$.answer</c>).</summary>
+/// <summary>
+/// A reviewer's answer as the review branch reads it (<c>$.answer</c>); <c>boundingBox</c> is the region the reviewer
+/// drew (<c>{"Left", "Top", "Width", "Height"}</c>, fractions of the image), or null.
+/// </summary>
 internal sealed record AnswerRead(
     string HumanLoopName,
     string ImageKey,
@@ -14,7 +18,8 @@ internal sealed record AnswerRead(
     HumanLoopReason Reason,
     string? Label,
     bool NoneOfTheAbove,
-    bool AddToTrainingSet);
+    bool AddToTrainingSet,
+    BoundingBox? BoundingBox = null);
 
 /// <summary>Review branch: reads a loop's <c>output.json</c> (A2I's format) from the new object.</summary>
 internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandler<WorkflowEvent, AnswerRead>
@@ -39,14 +44,16 @@ internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandl
             answer.Reason,
             answer.Label,
             answer.NoneOfTheAbove,
-            AddToTrainingSet: !answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling);
+            AddToTrainingSet: !answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling,
+            answer.BoundingBox);
     }
 }
 
 /// <summary>
 /// Review branch: copies the reviewed image into the training set as
 /// <c>images_labeled_by_folder/&lt;label&gt;/&lt;loop&gt;-&lt;uuid&gt;-&lt;original name&gt;</c>. The uuid is derived
-/// from the loop, so running the step again writes the same key and adds nothing.
+/// from the loop, so running the step again writes the same key and adds nothing. A region the reviewer drew goes into
+/// the copy's metadata under <see cref="BoundingBox.MetadataKey"/>, where the next manifest finds it.
 /// </summary>
 internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvents events) : TaskHandler<AnswerRead, CopyToTrainingSetHandler.Result>
 {
@@ -62,7 +69,18 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
         var key = KeyOf(input.Label, input.HumanLoopName, input.ImageKey);
         if (await store.HeadAsync(key, cancellationToken) is null)
         {
-            await store.CopyAsync(input.ImageKey, key, cancellationToken);
+            if (input.BoundingBox is { IsValid: true } region)
+            {
+                // A copy with metadata of its own: the image's bytes and metadata, and the reviewer's region.
+                await using var image = await store.GetAsync(input.ImageKey, cancellationToken);
+                var metadata = new Dictionary<string, string>(image.Info.Metadata) { [BoundingBox.MetadataKey] = region.ToMetadata() };
+                await store.PutAsync(key, image.Content, metadata, cancellationToken);
+            }
+            else
+            {
+                await store.CopyAsync(input.ImageKey, key, cancellationToken);
+            }
+
             events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
         }
 
