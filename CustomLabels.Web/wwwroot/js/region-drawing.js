@@ -1,6 +1,7 @@
 // Lets a reviewer draw a box on an image by dragging on it (mouse, pen or touch, through pointer events). While the
 // pointer moves, the frame's [data-region-preview] element shows the box; when it is let go, the box goes to .NET as
 // fractions of the image (left, top, width, height). The frame's box is the image's, so its coordinates are the image's.
+// While attached, the frame carries data-drawing="attached".
 export function attach(frame, dotnet) {
     const preview = frame.querySelector('[data-region-preview]');
     let start = null;
@@ -82,6 +83,7 @@ export function attach(frame, dotnet) {
     const onMouseDown = (event) => event.preventDefault();
     const onDragStart = (event) => event.preventDefault();
 
+    frame.dataset.drawing = 'attached';
     frame.addEventListener('pointerdown', onDown);
     frame.addEventListener('pointermove', onMove);
     frame.addEventListener('pointerup', onUp);
@@ -91,6 +93,7 @@ export function attach(frame, dotnet) {
     return {
         dispose: () => {
             end();
+            delete frame.dataset.drawing;
             frame.removeEventListener('pointerdown', onDown);
             frame.removeEventListener('pointermove', onMove);
             frame.removeEventListener('pointerup', onUp);
