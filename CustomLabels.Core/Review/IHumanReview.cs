@@ -66,7 +66,7 @@ public enum HumanLoopReason
 
 /// <summary>What a reviewer sees: the image and what the model thought.</summary>
 /// <param name="ImageKey">The image's key under <c>images_for_detection/</c>.</param>
-/// <param name="Labels">The model's labels, best first.</param>
+/// <param name="Labels">The model's labels, best first, each with the region that decided it when the model gave one.</param>
 /// <param name="Reason">Low confidence or sampling.</param>
 /// <param name="RequestId">The detection's request id in the detection log.</param>
 /// <param name="KnownLabels">The labels the running model knows, offered to the reviewer.</param>

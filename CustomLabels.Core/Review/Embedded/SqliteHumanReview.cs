@@ -14,7 +14,9 @@ namespace CustomLabels.Core.Review.Embedded;
 /// <summary>
 /// The embedded human review (A2I's runtime): loops in SQLite, answered in the dashboard or through the API. An
 /// answer completes the loop and writes <c>output.json</c> in A2I's format under <c>a2i-human-loop-data/</c>, and
-/// that new object starts the review branch of the workflow. One image has at most one loop in progress.
+/// that new object starts the review branch of the workflow. One image has at most one loop in progress. A box the
+/// reviewer drew is kept with the answer, with the image's size in pixels read when it was answered, and written in
+/// A2I's bounding-box shape (see <see cref="HumanLoopOutput"/>).
 /// </summary>
 internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
 {
