@@ -44,7 +44,7 @@ public sealed class ReviewQueuePageTests : DashboardTest
         var page = Render<ReviewQueuePage>();
         page.WaitForAssertion(() => page.Find("[data-review-keys]"));
 
-        await page.InvokeAsync(() => page.Find("[data-review-keys]").KeyDown("2"));
+        await page.InvokeAsync(() => page.Find("[data-review-keys]").KeyDownAsync("2"));
 
         var loop = await Review.DescribeHumanLoopAsync("loop-b");
         Assert.Equal(HumanLoopStatus.Completed, loop!.Status);
@@ -110,7 +110,8 @@ public sealed class ReviewQueuePageTests : DashboardTest
         var drawn = page.Find("[data-region='reviewer']");
         Assert.Equal("left:25%;top:12.5%;width:50%;height:50%", drawn.GetAttribute("style"));
         Assert.Equal("The answer keeps your box.", page.Find("[data-region-status]").TextContent.Trim());
-        await page.InvokeAsync(() => page.Find("[data-review-keys]").KeyDown("1"));
+        // The key's answer is awaited to its end: it reads the image's size and writes the output before it returns.
+        await page.InvokeAsync(() => page.Find("[data-review-keys]").KeyDownAsync("1"));
 
         var loop = await Review.DescribeHumanLoopAsync("loop-h");
         Assert.Equal("godot", loop!.Answer!.Label);
