@@ -47,7 +47,7 @@ public sealed record DetectionRecord
     /// <summary>The top label's confidence (0..100), or 0.</summary>
     public float Confidence { get; init; }
 
-    /// <summary>Every label the model returned, best first.</summary>
+    /// <summary>Every label the model returned, best first, each with the region that decided it when the model gave one.</summary>
     public IReadOnlyList<Models.CustomLabel> Labels { get; init; } = [];
 
     /// <summary>Minimum-Label-Detection-Confidence when it was detected.</summary>

@@ -66,7 +66,7 @@ public enum HumanLoopReason
 
 /// <summary>What a reviewer sees: the image and what the model thought.</summary>
 /// <param name="ImageKey">The image's key under <c>images_for_detection/</c>.</param>
-/// <param name="Labels">The model's labels, best first.</param>
+/// <param name="Labels">The model's labels, best first, each with the region that decided it when the model gave one.</param>
 /// <param name="Reason">Low confidence or sampling.</param>
 /// <param name="RequestId">The detection's request id in the detection log.</param>
 /// <param name="KnownLabels">The labels the running model knows, offered to the reviewer.</param>
@@ -84,14 +84,38 @@ public sealed record HumanLoopInput(
 /// <summary>A request to start a loop.</summary>
 public sealed record StartHumanLoopRequest(string HumanLoopName, HumanLoopInput Input);
 
-/// <summary>A reviewer's answer: a label (known or new), or none of the above.</summary>
+/// <summary>
+/// A reviewer's answer: a label (known or new), or none of the above. With a label, the reviewer may also give the
+/// region of the image that shows it (<see cref="BoundingBox"/>), which the training copy keeps in its metadata.
+/// </summary>
 public sealed record HumanLoopAnswer(string? Label, bool NoneOfTheAbove)
 {
-    /// <summary>An answer naming a label.</summary>
-    public static HumanLoopAnswer ForLabel(string label) => new(label, false);
+    /// <summary>
+    /// The region the reviewer drew around what shows the label, as fractions of the image; null when the reviewer drew
+    /// none (the model then locates the label itself). Never given with none of the above.
+    /// </summary>
+    public Models.BoundingBox? BoundingBox { get; init; }
+
+    /// <summary>An answer naming a label, with the region that shows it when the reviewer drew one.</summary>
+    public static HumanLoopAnswer ForLabel(string label, Models.BoundingBox? boundingBox = null) => new(label, false) { BoundingBox = boundingBox };
 
     /// <summary>"None of the above".</summary>
     public static HumanLoopAnswer None { get; } = new(null, true);
+
+    /// <summary>
+    /// Why the answer's region cannot be kept, or null when it can (no region, or a valid one with a label): a region
+    /// goes with a label only, lies inside the image and is not degenerate.
+    /// </summary>
+    public string? RegionProblem() => BoundingBox switch
+    {
+        null => null,
+        _ when NoneOfTheAbove || Label is null => "A box shows where a label is: give it with a label, not with none of the above.",
+        { IsValid: false } box => string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"The box (Left {box.Left}, Top {box.Top}, Width {box.Width}, Height {box.Height}) is not inside the image: Left and Top must be "
+            + $"from 0, Left + Width and Top + Height at most 1, and Width and Height at least {Models.BoundingBox.MinimumSide}, as fractions of the image."),
+        _ => null,
+    };
 }
 
 /// <summary>One human loop.</summary>

@@ -30,6 +30,7 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         builder.Configuration[$"{CustomLabelsOptions.SectionName}:{nameof(CustomLabelsOptions.DataDirectory)}"] = Temp.Path;
         ConfigureCore(builder);
         builder.AddCustomLabelsCore();
+        ConfigureCoreServices(builder.Services);
         _core = builder.Build();
 
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -62,6 +63,11 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
     {
     }
 
+    /// <summary>Replaces Core's services (e.g. a decorator of the model) after Core has registered its own.</summary>
+    protected virtual void ConfigureCoreServices(IServiceCollection services)
+    {
+    }
+
     protected void SignInAs(string userName, params string[] roles)
     {
         Authorization.SetAuthorized(userName);
@@ -80,14 +86,24 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
     protected Task<ObjectInfo> PutSampleImageAsync(string key, string label = "geany", int index = 1) =>
         Store.PutBytesAsync(key, File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "train", label, $"{label}_{index:00}.jpg")));
 
-    /// <summary>Opens a real review loop on a shared image of godot, with the model's two top labels.</summary>
-    protected async Task<HumanLoop> StartLoopAsync(string name, HumanLoopReason reason = HumanLoopReason.LowConfidence, int image = 1)
+    /// <summary>
+    /// Opens a real review loop on a shared image of godot, with the model's two top labels (by default without the
+    /// regions that decided them).
+    /// </summary>
+    protected async Task<HumanLoop> StartLoopAsync(
+        string name,
+        HumanLoopReason reason = HumanLoopReason.LowConfidence,
+        int image = 1,
+        IReadOnlyList<CustomLabel>? labels = null)
     {
         var key = $"images_for_detection/{name}.jpg";
         var stored = await PutSampleImageAsync(key, "godot", image);
         return await Core.GetRequiredService<IHumanReview>().StartHumanLoopAsync(new StartHumanLoopRequest(
             name,
-            new HumanLoopInput(key, [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"]) { ImageETag = stored.ETag }));
+            new HumanLoopInput(key, labels ?? [new CustomLabel("godot", 41.5f), new CustomLabel("keepassxc", 12f)], reason, null, ["godot", "keepassxc"])
+            {
+                ImageETag = stored.ETag,
+            }));
     }
 
     /// <summary>Records a detection in the real detection log, as a finished detection run does.</summary>

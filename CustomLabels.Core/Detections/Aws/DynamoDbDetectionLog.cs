@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2.Model;
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Models;
@@ -15,7 +16,8 @@ namespace CustomLabels.Core.Detections.Aws;
 public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
 {
     private const string Partition = "detection";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Labels keep their region (Geometry) when they have one; rows written before regions existed read with none.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private static readonly string[] SearchedAttributes = ["objectKey", "label", "humanLabel", "humanLoopName"];
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using CustomLabels.Core.Data;
 using CustomLabels.Core.Models;
 using Microsoft.Data.Sqlite;
@@ -46,7 +47,8 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         "sequence, request_id, time, object_key, image_etag, version_name, label, confidence, labels_json, threshold, "
         + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id, rejected_key";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Labels keep their region (Geometry) when they have one; rows written before regions existed read with none.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public async Task RecordDetectionAsync(DetectionRecord record, CancellationToken cancellationToken = default)
     {

@@ -140,7 +140,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         var answer = await _client.CallAsync("DetectCustomLabels", body, cancellationToken);
         var labels = (answer["CustomLabels"]?.AsArray() ?? [])
             .OfType<JsonObject>()
-            .Select(l => new CustomLabel(AwsJson.Text(l["Name"]) ?? string.Empty, l["Confidence"]?.GetValue<float>() ?? 0))
+            .Select(l => new CustomLabel(AwsJson.Text(l["Name"]) ?? string.Empty, l["Confidence"]?.GetValue<float>() ?? 0, LabelGeometryJson.Read(l["Geometry"])))
             .OrderByDescending(l => l.Confidence)
             .ToList();
         return new DetectCustomLabelsResult(labels);

@@ -124,7 +124,7 @@ public sealed partial class A2IHumanReview : IHumanReview
             var output = HumanLoopOutput.Parse(await _store.ReadAllBytesAsync(outputKey, cancellationToken));
             loop = loop with
             {
-                Answer = output.Label is null ? HumanLoopAnswer.None : HumanLoopAnswer.ForLabel(output.Label),
+                Answer = output.Label is null ? HumanLoopAnswer.None : HumanLoopAnswer.ForLabel(output.Label, output.BoundingBox),
                 AnsweredBy = output.WorkerId,
                 AnsweredAt = output.SubmissionTime is { } text
                              && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
@@ -215,7 +215,7 @@ public sealed partial class A2IHumanReview : IHumanReview
         }
 
         var labels = (content["detectedLabels"]?.AsArray() ?? []).OfType<JsonObject>()
-            .Select(l => new CustomLabel(AwsJson.Text(l["Name"]) ?? string.Empty, l["Confidence"]?.GetValue<float>() ?? 0))
+            .Select(l => new CustomLabel(AwsJson.Text(l["Name"]) ?? string.Empty, l["Confidence"]?.GetValue<float>() ?? 0, LabelGeometryJson.Read(l["Geometry"])))
             .ToList();
         var known = (content["labels"]?.AsArray() ?? []).Select(AwsJson.Text).OfType<string>().Where(l => l != HumanLoopOutput.NoneOfTheAbove).ToList();
         return new HumanLoopInput(

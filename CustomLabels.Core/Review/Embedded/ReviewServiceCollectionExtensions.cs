@@ -9,6 +9,7 @@ internal static class ReviewServiceCollectionExtensions
     {
         services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(SqliteHumanReview.Migration);
+        services.AddSingleton(SqliteHumanReview.AnswerRegionMigration);
         services.AddSingleton<SqliteHumanReview>();
         services.AddSingleton<IHumanReview>(sp => sp.GetRequiredService<SqliteHumanReview>());
         services.AddHostedService(sp => sp.GetRequiredService<SqliteHumanReview>());

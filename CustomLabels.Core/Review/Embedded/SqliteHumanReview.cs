@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +14,9 @@ namespace CustomLabels.Core.Review.Embedded;
 /// <summary>
 /// The embedded human review (A2I's runtime): loops in SQLite, answered in the dashboard or through the API. An
 /// answer completes the loop and writes <c>output.json</c> in A2I's format under <c>a2i-human-loop-data/</c>, and
-/// that new object starts the review branch of the workflow. One image has at most one loop in progress.
+/// that new object starts the review branch of the workflow. One image has at most one loop in progress. A box the
+/// reviewer drew is kept with the answer, with the image's size in pixels read when it was answered, and written in
+/// A2I's bounding-box shape (see <see cref="HumanLoopOutput"/>).
 /// </summary>
 internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
 {
@@ -44,8 +47,18 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
         CREATE UNIQUE INDEX human_loops_open_image ON human_loops (image_etag) WHERE status = 'InProgress';
         """);
 
+    /// <summary>The region of an answer: the box as fractions of the image, and the image's size when it was answered.</summary>
+    public static readonly ISqliteMigration AnswerRegionMigration = new SqliteMigration(
+        "0411-human-loop-answer-region",
+        """
+        ALTER TABLE human_loops ADD COLUMN answer_box TEXT;
+        ALTER TABLE human_loops ADD COLUMN answer_image_width INTEGER;
+        ALTER TABLE human_loops ADD COLUMN answer_image_height INTEGER;
+        """);
+
     private const string Columns =
-        "id, name, status, creation_time, input_json, failure_reason, output_key, answer_label, answer_none, answered_by, answered_at";
+        "id, name, status, creation_time, input_json, failure_reason, output_key, answer_label, answer_none, answered_by, answered_at, "
+        + "answer_box, answer_image_width, answer_image_height";
 
     private const string AccountPrefix = "arn:aws:sagemaker:local:000000000000:";
 
@@ -223,18 +236,32 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
             ObjectKey.ValidateSegment(label, "label");
         }
 
+        if (answer.RegionProblem() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(answer));
+        }
+
         var loop = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
         var now = _time.GetUtcNow();
         var outputKey = HumanLoopOutput.KeyOf(_flowName, humanLoopName, now);
+
+        // A region is written in pixels of the image, as A2I's bounding-box task writes it; its size is read once, here.
+        var box = answer.NoneOfTheAbove ? null : answer.BoundingBox;
+        (int Width, int Height)? size = box is null ? null : await ImageSizeAsync(loop.Input.ImageKey, cancellationToken);
 
         // Claim the loop first, so that of two reviewers answering at once exactly one writes an output.
         var claimed = await ExecuteAsync(
             """
             UPDATE human_loops SET status = 'Completed', output_key = $output, output_written = 0,
-                answer_label = $label, answer_none = $none, answered_by = $worker, answered_at = $at
+                answer_label = $label, answer_none = $none, answered_by = $worker, answered_at = $at,
+                answer_box = $box, answer_image_width = $width, answer_image_height = $height
             WHERE name = $name AND status = 'InProgress';
             """,
-            [("$name", humanLoopName), ("$output", outputKey), ("$label", label), ("$none", label is null ? "1" : "0"), ("$worker", workerId), ("$at", Format(now))],
+            [
+                ("$name", humanLoopName), ("$output", outputKey), ("$label", label), ("$none", label is null ? "1" : "0"), ("$worker", workerId),
+                ("$at", Format(now)), ("$box", box?.ToMetadata()), ("$width", size?.Width.ToString(CultureInfo.InvariantCulture)),
+                ("$height", size?.Height.ToString(CultureInfo.InvariantCulture)),
+            ],
             cancellationToken);
         if (claimed == 0)
         {
@@ -246,14 +273,14 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
         var completed = await DescribeHumanLoopAsync(humanLoopName, cancellationToken) ?? throw new HumanLoopNotFoundException(humanLoopName);
         try
         {
-            await WriteOutputAsync(completed, CancellationToken.None);
+            await WriteOutputAsync(completed, size, CancellationToken.None);
         }
         catch (Exception)
         {
             await ExecuteAsync(
                 """
                 UPDATE human_loops SET status = 'InProgress', output_key = NULL, answer_label = NULL, answer_none = NULL,
-                    answered_by = NULL, answered_at = NULL
+                    answered_by = NULL, answered_at = NULL, answer_box = NULL, answer_image_width = NULL, answer_image_height = NULL
                 WHERE name = $name AND output_written = 0;
                 """,
                 [("$name", humanLoopName)],
@@ -268,7 +295,7 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
     /// <summary>Writes the outputs of loops that were answered but whose output a stop interrupted.</summary>
     public async Task RecoverOutputsAsync(CancellationToken cancellationToken)
     {
-        var pending = new List<HumanLoop>();
+        var pending = new List<(HumanLoop Loop, (int Width, int Height)? Size)>();
         await using (var connection = await _database.OpenAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
         {
@@ -276,14 +303,14 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                pending.Add(Read(reader));
+                pending.Add((Read(reader), ReadImageSize(reader)));
             }
         }
 
-        foreach (var loop in pending)
+        foreach (var (loop, size) in pending)
         {
             LogRecovering(_logger, loop.HumanLoopName);
-            await WriteOutputAsync(loop, cancellationToken);
+            await WriteOutputAsync(loop, size, cancellationToken);
         }
     }
 
@@ -291,10 +318,16 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
 
     Task IHostedService.StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private async Task WriteOutputAsync(HumanLoop loop, CancellationToken cancellationToken)
+    private async Task<(int Width, int Height)> ImageSizeAsync(string imageKey, CancellationToken cancellationToken)
+    {
+        var image = ImageInspector.Inspect(await _store.ReadAllBytesAsync(imageKey, cancellationToken));
+        return (image.Width, image.Height);
+    }
+
+    private async Task WriteOutputAsync(HumanLoop loop, (int Width, int Height)? imageSize, CancellationToken cancellationToken)
     {
         var submitted = loop.AnsweredAt ?? _time.GetUtcNow();
-        var document = HumanLoopOutput.Create(loop, loop.Answer!, loop.AnsweredBy ?? "unknown", loop.CreationTime, submitted);
+        var document = HumanLoopOutput.Create(loop, loop.Answer!, loop.AnsweredBy ?? "unknown", loop.CreationTime, submitted, imageSize);
         await _store.PutBytesAsync(loop.OutputKey!, JsonSerializer.SerializeToUtf8Bytes(document), cancellationToken: cancellationToken);
         await ExecuteAsync("UPDATE human_loops SET output_written = 1 WHERE name = $name;", [("$name", loop.HumanLoopName)], cancellationToken);
     }
@@ -331,6 +364,7 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
         var name = reader.GetString(1);
         var none = !reader.IsDBNull(8) && reader.GetInt64(8) == 1;
         var label = reader.IsDBNull(7) ? null : reader.GetString(7);
+        var box = reader.IsDBNull(11) ? null : BoundingBox.FromMetadata(reader.GetString(11));
         return new HumanLoop
         {
             HumanLoopName = name,
@@ -341,11 +375,14 @@ internal sealed partial class SqliteHumanReview : IHumanReview, IHostedService
             Input = JsonSerializer.Deserialize<HumanLoopInput>(reader.GetString(4), Json)!,
             FailureReason = reader.IsDBNull(5) ? null : reader.GetString(5),
             OutputKey = reader.IsDBNull(6) ? null : reader.GetString(6),
-            Answer = none ? HumanLoopAnswer.None : label is null ? null : HumanLoopAnswer.ForLabel(label),
+            Answer = none ? HumanLoopAnswer.None : label is null ? null : HumanLoopAnswer.ForLabel(label, box),
             AnsweredBy = reader.IsDBNull(9) ? null : reader.GetString(9),
             AnsweredAt = reader.IsDBNull(10) ? null : Parse(reader.GetString(10)),
         };
     }
+
+    private static (int Width, int Height)? ReadImageSize(SqliteDataReader reader) =>
+        reader.IsDBNull(12) || reader.IsDBNull(13) ? null : ((int Width, int Height)?)(reader.GetInt32(12), reader.GetInt32(13));
 
     private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

@@ -10,8 +10,16 @@ using CustomLabels.Core.Storage;
 
 namespace CustomLabels.Core.Workflow.Handlers;
 
-/// <summary>One label in DetectCustomLabels' shape.</summary>
-internal sealed record DetectedLabel([property: JsonPropertyName("Name")] string Name, [property: JsonPropertyName("Confidence")] float Confidence);
+/// <summary>One label in DetectCustomLabels' shape, with the region that decided it when the model says (omitted when not).</summary>
+internal sealed record DetectedLabel(
+    [property: JsonPropertyName("Name")] string Name,
+    [property: JsonPropertyName("Confidence")] float Confidence,
+    [property: JsonPropertyName("Geometry"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LabelGeometry? Geometry = null)
+{
+    public static DetectedLabel From(CustomLabel label) => new(label.Name, label.Confidence, label.Geometry);
+
+    public CustomLabel ToCustomLabel() => new(Name, Confidence, Geometry);
+}
 
 /// <summary>A detection as the later steps of the detection branch read it (<c>$.detection</c>).</summary>
 internal sealed record Detection
@@ -89,7 +97,7 @@ internal sealed class DetectCustomLabelsHandler(
         await stored.Content.CopyToAsync(buffer, cancellationToken);
 
         var result = await model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(running, buffer.ToArray()), cancellationToken);
-        var all = result.CustomLabels.Select(l => new DetectedLabel(l.Name, l.Confidence)).ToList();
+        var all = result.CustomLabels.Select(DetectedLabel.From).ToList();
         var top = all.FirstOrDefault();
         var confidence = top?.Confidence ?? 0;
         var answered = all.Where(l => l.Confidence >= (minConfidence ?? 0)).Take(maxResults is { } m ? (int)m : int.MaxValue).ToList();
@@ -143,7 +151,7 @@ internal sealed class LogDetectionHandler(IDetectionLog log) : TaskHandler<Detec
                 VersionName = input.VersionName,
                 Label = input.Label,
                 Confidence = input.Confidence,
-                Labels = [.. input.AllLabels.Select(l => new CustomLabel(l.Name, l.Confidence))],
+                Labels = [.. input.AllLabels.Select(l => l.ToCustomLabel())],
                 Threshold = input.Threshold,
                 RequestedBy = input.RequestedBy,
                 ExecutionId = context.ExecutionId,
@@ -170,7 +178,7 @@ internal sealed class CreateHumanLoopHandler(IHumanReview review, IDetectionLog 
     public static HumanLoopInput InputOf(Detection detection, HumanLoopReason reason) =>
         new(
             detection.ObjectKey,
-            [.. detection.AllLabels.Select(l => new CustomLabel(l.Name, l.Confidence))],
+            [.. detection.AllLabels.Select(l => l.ToCustomLabel())],
             reason,
             detection.RequestId,
             [.. detection.AllLabels.Select(l => l.Name).Order(StringComparer.Ordinal)])

@@ -5,7 +5,10 @@ using CustomLabels.Core.Storage;
 
 namespace CustomLabels.Core.Workflow.Handlers;
 
-/// <summary>A reviewer's answer as the review branch reads it (<c>$.answer</c>).</summary>
+/// <summary>
+/// A reviewer's answer as the review branch reads it (<c>$.answer</c>); <c>boundingBox</c> is the region the reviewer
+/// drew (<c>{"Left", "Top", "Width", "Height"}</c>, fractions of the image), or null.
+/// </summary>
 internal sealed record AnswerRead(
     string HumanLoopName,
     string ImageKey,
@@ -14,7 +17,8 @@ internal sealed record AnswerRead(
     string? Label,
     bool NoneOfTheAbove,
     bool AddToTrainingSet,
-    bool KeepAsRejected = false);
+    bool KeepAsRejected = false,
+    BoundingBox? BoundingBox = null);
 
 /// <summary>Review branch: reads a loop's <c>output.json</c> (A2I's format) from the new object.</summary>
 internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandler<WorkflowEvent, AnswerRead>
@@ -40,7 +44,8 @@ internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandl
             answer.Label,
             answer.NoneOfTheAbove,
             AddToTrainingSet: !answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling,
-            KeepAsRejected: answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling);
+            KeepAsRejected: answer.NoneOfTheAbove && answer.Reason != HumanLoopReason.Sampling,
+            BoundingBox: answer.BoundingBox);
     }
 }
 
@@ -50,6 +55,8 @@ internal sealed class ReadHumanLoopAnswerHandler(IObjectStore store) : TaskHandl
 /// <c>images_rejected/&lt;loop&gt;-&lt;uuid&gt;-&lt;original name&gt;</c> (an image of no label) and adds nothing to the label
 /// folders. Both names come from <see cref="BucketLayout.ReviewedImageFileName"/>: the uuid is derived from the loop, so
 /// running the step again writes the same key and adds nothing. Sampling loops reach neither.
+/// A label answer's copy names its loop in its metadata (<see cref="TrainingManifest.HumanLoopMetadataKey"/>), and a region
+/// the reviewer drew goes there too, under <see cref="BoundingBox.MetadataKey"/>, where the next manifest finds both.
 /// </summary>
 internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvents events) : TaskHandler<AnswerRead, CopyToTrainingSetHandler.Result>
 {
@@ -61,6 +68,11 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
         {
             // The copy names its loop, so the model learns it as a photo, by region, not as a clean shot.
             var marks = new Dictionary<string, string>(StringComparer.Ordinal) { [TrainingManifest.HumanLoopMetadataKey] = input.HumanLoopName };
+            if (input.BoundingBox is { IsValid: true } region)
+            {
+                marks[BoundingBox.MetadataKey] = region.ToMetadata();
+            }
+
             return new Result(await CopyOnceAsync(KeyOf(input.Label, input.HumanLoopName, input.ImageKey), input.ImageKey, cancellationToken, marks), null);
         }
 

@@ -1,5 +1,4 @@
 using CustomLabels.Core.Detections;
-using CustomLabels.Core.Models;
 using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Review;
 using Microsoft.Extensions.Options;
@@ -49,7 +48,7 @@ internal sealed class SelectSamplesHandler(IParameterStore parameters, SystemSta
                         detection.Sequence,
                         detection.ObjectKey,
                         detection.ImageETag,
-                        [.. detection.Labels.Select(l => new DetectedLabel(l.Name, l.Confidence))]));
+                        [.. detection.Labels.Select(DetectedLabel.From)]));
                 }
 
                 if (samples.Count >= options.Value.MaxSamplesPerRun)
@@ -87,7 +86,7 @@ internal sealed class CreateSamplingLoopsHandler(IHumanReview review, IDetection
         {
             var loopInput = new HumanLoopInput(
                 sample.ObjectKey,
-                [.. sample.Labels.Select(l => new CustomLabel(l.Name, l.Confidence))],
+                [.. sample.Labels.Select(l => l.ToCustomLabel())],
                 HumanLoopReason.Sampling,
                 sample.RequestId,
                 [.. sample.Labels.Select(l => l.Name).Order(StringComparer.Ordinal)])

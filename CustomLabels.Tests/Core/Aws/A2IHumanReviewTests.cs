@@ -105,6 +105,42 @@ public sealed class A2IHumanReviewTests(BotocoreChecker botocore, DynaliteFixtur
     }
 
     [Fact]
+    public async Task TheInputContentCarriesEachLabelsRegionAndDescribeReadsItBack()
+    {
+        _server.Respond(404, """{"message":"Human loop not found"}""", ("x-amzn-ErrorType", "ResourceNotFoundException"));
+        _server.Respond(200, """{"HumanLoopArn":"arn:aws:sagemaker:us-east-1:123456789012:human-loop/req-0001-low"}""");
+        _server.Respond(200, DescribeAnswer("InProgress", null));
+        var located = new CustomLabel("cat", 41.5f, new LabelGeometry(new BoundingBox(0.125f, 0.25f, 0.5f, 0.375f)));
+        var input = new HumanLoopInput("images_for_detection/a.jpg", [located, new CustomLabel("dog", 7)], HumanLoopReason.LowConfidence, "req-0001", ["cat", "dog"]);
+
+        await _review.StartHumanLoopAsync(new StartHumanLoopRequest(LoopName, input));
+        var described = await _review.DescribeHumanLoopAsync(LoopName);
+
+        await botocore.AssertMatchesModelAsync("sagemaker-a2i-runtime", "StartHumanLoop", _server.Requests[1]);
+        var content = JsonNode.Parse(JsonNode.Parse(_server.Requests[1].Body)!["HumanLoopInput"]!["InputContent"]!.GetValue<string>())!;
+        Assert.Equal(0.375f, (float)content["detectedLabels"]![0]!["Geometry"]!["BoundingBox"]!["Height"]!);
+        Assert.Equal(input.Labels, described!.Input.Labels);
+    }
+
+    [Fact]
+    public async Task ACompletedLoopsAnswerCarriesTheBoxOfItsBoundingBoxOutput()
+    {
+        var outputKey = $"a2i-human-loop-data/customlabels-review/2026/11/29/10/05/00/{LoopName}/output.json";
+        await _store.PutBytesAsync(outputKey, System.Text.Encoding.UTF8.GetBytes($$$"""
+            {"flowDefinitionArn":"{{{AwsTest.FlowDefinitionArn}}}","humanLoopName":"{{{LoopName}}}","inputContent":{"imageKey":"images_for_detection/a.jpg"},
+             "humanAnswers":[{"answerContent":{"crowd-image-classifier":{"label":"dog"},
+                "annotatedResult":{"boundingBoxes":[{"label":"dog","left":160,"top":60,"width":320,"height":240}],"inputImageProperties":{"width":640,"height":480} } },
+              "submissionTime":"2026-11-29T10:05:00.000Z","workerId":"w-17"}]}
+            """));
+        _server.Respond(200, DescribeAnswer("Completed", $"s3://{AwsTest.Bucket}/{outputKey}"));
+
+        var loop = await _review.DescribeHumanLoopAsync(LoopName);
+
+        Assert.Equal("dog", loop!.Answer?.Label);
+        Assert.Equal(new BoundingBox(0.25f, 0.125f, 0.5f, 0.5f), loop.Answer?.BoundingBox);
+    }
+
+    [Fact]
     public async Task ListHumanLoopsFiltersByStatusAcrossPages()
     {
         _server.Respond(200, """

@@ -85,6 +85,26 @@ public sealed class DynamoDbDetectionLogTests(DynaliteFixture dynalite) : IAsync
     }
 
     [Fact]
+    public async Task LabelsKeepTheirRegionsAndAnItemWrittenBeforeRegionsStillReads()
+    {
+        var located = new CustomLabel("cat", 91, new LabelGeometry(new BoundingBox(0.125f, 0.25f, 0.5f, 0.375f)));
+        await _log.RecordDetectionAsync(Record("g1", "images_for_detection/g.jpg", "cat", 91) with { Labels = [located, new CustomLabel("dog", 9)] });
+        // A detection as the log wrote it before labels had regions: its ordinal index, then the item.
+        var index = DynamoDbTable.Key("request#old", "request");
+        index["sequence"] = new Amazon.DynamoDBv2.Model.AttributeValue { N = "2" };
+        await _table.PutIfAbsentAsync(index, CancellationToken.None);
+        var item = DynamoDbTable.Key("detection", DynamoDbTable.SortableSequence(2));
+        item["sequence"] = new Amazon.DynamoDBv2.Model.AttributeValue { N = "2" };
+        item["requestId"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "old" };
+        item["objectKey"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "images_for_detection/old.jpg" };
+        item["labels"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = """[{"name":"cat","confidence":80}]""" };
+        await _table.PutIfAbsentAsync(item, CancellationToken.None);
+
+        Assert.Equal([located, new CustomLabel("dog", 9)], (await _log.GetAsync("g1"))!.Labels);
+        Assert.Equal([new CustomLabel("cat", 80)], (await _log.GetAsync("old"))!.Labels);
+    }
+
+    [Fact]
     public async Task TheNotificationFeedKeepsWhatWasPublishedNewestFirstByTopic()
     {
         await using var sns = await FakeAwsServer.StartAsync();

@@ -130,6 +130,28 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task DetectCustomLabelsReadsEachLabelsGeometryWhenTheServiceReturnsIt()
+    {
+        await SeedArnAsync();
+        _server.Respond(200, """
+            {"CustomLabels":[
+              {"Name":"cat","Confidence":41.5},
+              {"Name":"logo","Confidence":93.25,"Geometry":{"BoundingBox":{"Width":0.5,"Height":0.25,"Left":0.125,"Top":0.5},"Polygon":[{"X":0.125,"Y":0.5}]}},
+              {"Name":"edge","Confidence":60,"Geometry":{"BoundingBox":{"Width":0.5,"Height":0.5,"Left":-0.25,"Top":0.75}}}]}
+            """);
+
+        var result = await _model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest("v2", new byte[] { 0xFF, 0xD8, 0xFF }));
+
+        Assert.Equal(
+            [
+                new CustomLabel("logo", 93.25f, new LabelGeometry(new BoundingBox(0.125f, 0.5f, 0.5f, 0.25f))),
+                new CustomLabel("edge", 60, new LabelGeometry(new BoundingBox(0, 0.75f, 0.25f, 0.25f))),
+                new CustomLabel("cat", 41.5f),
+            ],
+            result.CustomLabels);
+    }
+
+    [Fact]
     public async Task DetectionErrorsBecomeTheProductsExceptions()
     {
         await SeedArnAsync();

@@ -126,6 +126,29 @@ public sealed class SqliteDetectionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task LabelsKeepTheirRegionsAndARowWrittenBeforeRegionsStillReads()
+    {
+        var log = _parts.DetectionLog;
+        var located = new CustomLabel("acme", 91.5f, new LabelGeometry(new BoundingBox(0.125f, 0.25f, 0.5f, 0.375f)));
+        await log.RecordDetectionAsync(Detection("r1") with { Labels = [located, new CustomLabel("other", 8.5f)] });
+        await using (var connection = await _parts.Database.OpenAsync())
+        await using (var command = connection.CreateCommand())
+        {
+            // A detection as the log wrote it before labels had regions.
+            command.CommandText = """
+                INSERT INTO detections (request_id, time, object_key, label, confidence, labels_json, threshold)
+                VALUES ('old', '2026-01-01T00:00:00.0000000+00:00', 'images_for_detection/old.jpg', 'acme', 80,
+                        '[{"name":"acme","confidence":80},{"name":"other","confidence":20}]', 70);
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([located, new CustomLabel("other", 8.5f)], (await log.GetAsync("r1"))!.Labels);
+        Assert.Equal([new CustomLabel("acme", 80), new CustomLabel("other", 20)], (await log.GetAsync("old"))!.Labels);
+        Assert.Equal(["old", "r1"], (await log.QueryAsync(new DetectionQuery())).Items.Select(d => d.RequestId));
+    }
+
+    [Fact]
     public async Task APageTokenNotIssuedByTheLogIsRefused()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _parts.DetectionLog.QueryAsync(new DetectionQuery(NextToken: "not a token")));

@@ -3,6 +3,7 @@ using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Review.Embedded;
 using CustomLabels.Core.Storage;
+using CustomLabels.Tests.Core.Models;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CustomLabels.Tests.Core.Review;
@@ -198,6 +199,106 @@ public sealed class SqliteHumanReviewTests : IDisposable
 
         Assert.Equal([answered.OutputKey!], await _parts.KeysAsync(BucketLayout.HumanLoopOutput));
         Assert.Equal("acme", HumanLoopOutput.Parse(await _parts.Store.ReadAllBytesAsync(answered.OutputKey!)).Label);
+    }
+
+    [Fact]
+    public async Task AnAnswerWithABoxWritesItAsA2IsBoundingBoxOutputInPixelsAndParseReadsItBack()
+    {
+        var review = _parts.Review;
+        var image = TestImages.Jpeg();
+        var size = ImageInspector.Inspect(image);
+        await _parts.Store.PutBytesAsync("images_for_detection/cup.jpg", image);
+        await review.StartHumanLoopAsync(Request("review-1"));
+        var box = new BoundingBox(0.1f, 0.2f, 0.3f, 0.4f);
+
+        var answered = await review.AnswerHumanLoopAsync("review-1", HumanLoopAnswer.ForLabel("globex", box), "reviewer-ann");
+
+        Assert.Equal(box, answered.Answer!.BoundingBox);
+        Assert.Equal(box, (await review.DescribeHumanLoopAsync("review-1"))!.Answer!.BoundingBox);
+        var content = JsonNode.Parse(await _parts.Store.ReadAllBytesAsync(answered.OutputKey!))!["humanAnswers"]![0]!["answerContent"]!;
+        Assert.Equal("globex", (string?)content["crowd-image-classifier"]!["label"]);
+        var result = content[HumanLoopOutput.BoundingBoxElement]!;
+        Assert.Equal(size.Width, (int)result["inputImageProperties"]!["width"]!);
+        Assert.Equal(size.Height, (int)result["inputImageProperties"]!["height"]!);
+        var written = Assert.Single(result["boundingBoxes"]!.AsArray())!;
+        Assert.Equal("globex", (string?)written["label"]);
+        Assert.Equal(0.1 * size.Width, (double)written["left"]!, 0.01);
+        Assert.Equal(0.2 * size.Height, (double)written["top"]!, 0.01);
+        Assert.Equal(0.3 * size.Width, (double)written["width"]!, 0.01);
+        Assert.Equal(0.4 * size.Height, (double)written["height"]!, 0.01);
+        Assert.Equal(box.ToMetadata(), HumanLoopOutput.Parse(await _parts.Store.ReadAllBytesAsync(answered.OutputKey!)).BoundingBox?.ToMetadata());
+    }
+
+    [Fact]
+    public async Task AnAnswerWithoutABoxWritesNoneAndReadsNone()
+    {
+        var review = _parts.Review;
+        await review.StartHumanLoopAsync(Request("review-1"));
+
+        var answered = await review.AnswerHumanLoopAsync("review-1", HumanLoopAnswer.ForLabel("globex"), "reviewer-ann");
+
+        Assert.Null(answered.Answer!.BoundingBox);
+        var bytes = await _parts.Store.ReadAllBytesAsync(answered.OutputKey!);
+        Assert.Null(JsonNode.Parse(bytes)!["humanAnswers"]![0]!["answerContent"]![HumanLoopOutput.BoundingBoxElement]);
+        Assert.Null(HumanLoopOutput.Parse(bytes).BoundingBox);
+    }
+
+    [Theory]
+    [InlineData(0.5f, 0.5f, 0.6f, 0.2f)]
+    [InlineData(-0.1f, 0.2f, 0.3f, 0.3f)]
+    [InlineData(0.2f, 0.2f, 0f, 0.3f)]
+    [InlineData(0.2f, 0.2f, 0.005f, 0.3f)]
+    public async Task ABoxOutsideTheImageOrDegenerateIsRefusedAndTheLoopStaysOpen(float left, float top, float width, float height)
+    {
+        var review = _parts.Review;
+        await _parts.Store.PutBytesAsync("images_for_detection/cup.jpg", TestImages.Jpeg());
+        await review.StartHumanLoopAsync(Request("review-1"));
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+            review.AnswerHumanLoopAsync("review-1", HumanLoopAnswer.ForLabel("globex", new BoundingBox(left, top, width, height)), "reviewer-ann"));
+
+        Assert.Contains("not inside the image", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HumanLoopStatus.InProgress, (await review.DescribeHumanLoopAsync("review-1"))!.Status);
+        Assert.Empty(await _parts.KeysAsync(BucketLayout.HumanLoopOutput));
+    }
+
+    [Fact]
+    public async Task ABoxWithNoneOfTheAboveIsRefused()
+    {
+        var review = _parts.Review;
+        await _parts.Store.PutBytesAsync("images_for_detection/cup.jpg", TestImages.Jpeg());
+        await review.StartHumanLoopAsync(Request("review-1"));
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+            review.AnswerHumanLoopAsync("review-1", HumanLoopAnswer.None with { BoundingBox = new BoundingBox(0.1f, 0.1f, 0.5f, 0.5f) }, "reviewer-ann"));
+
+        Assert.Contains("not with none of the above", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(HumanLoopStatus.InProgress, (await review.DescribeHumanLoopAsync("review-1"))!.Status);
+    }
+
+    [Fact]
+    public async Task AnAnswerWithABoxWhoseOutputAStopInterruptedIsWrittenWithItsBoxAtTheNextStart()
+    {
+        var review = _parts.Review;
+        await _parts.Store.PutBytesAsync("images_for_detection/cup.jpg", TestImages.Jpeg());
+        await review.StartHumanLoopAsync(Request("review-1"));
+        var box = new BoundingBox(0.25f, 0.125f, 0.5f, 0.75f);
+        var answered = await review.AnswerHumanLoopAsync("review-1", HumanLoopAnswer.ForLabel("acme", box), "reviewer-ann");
+
+        // As if the process stopped between claiming the answer and writing its output; the image's size was kept with the answer.
+        await _parts.Store.DeleteAsync(answered.OutputKey!);
+        await _parts.Store.DeleteAsync("images_for_detection/cup.jpg");
+        await using (var connection = await _parts.Database.OpenAsync())
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE human_loops SET output_written = 0;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await _parts.Services.GetRequiredService<SqliteHumanReview>().RecoverOutputsAsync(CancellationToken.None);
+
+        var recovered = HumanLoopOutput.Parse(await _parts.Store.ReadAllBytesAsync(answered.OutputKey!));
+        Assert.Equal(("acme", box.ToMetadata()), (recovered.Label, recovered.BoundingBox?.ToMetadata()));
     }
 
     [Fact]

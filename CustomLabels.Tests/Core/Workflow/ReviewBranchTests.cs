@@ -5,6 +5,7 @@ using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Handlers;
+using CustomLabels.Tests.Core.Models;
 
 namespace CustomLabels.Tests.Core.Workflow;
 
@@ -35,10 +36,57 @@ public sealed class ReviewBranchTests : IDisposable
         Assert.Equal(key, (string?)copy["copiedKey"]);
         Assert.True((bool)answer["addToTrainingSet"]!);
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, await _parts.Store.ReadAllBytesAsync(key));
+        Assert.Null(answer["boundingBox"]);
+        Assert.False((await _parts.Store.HeadAsync(key))!.Metadata.ContainsKey(BoundingBox.MetadataKey));
 
         var logged = await _parts.DetectionLog.GetAsync("request-1");
         Assert.Equal("globex", logged!.HumanLabel);
         Assert.Equal(key, logged.CopiedKey);
+    }
+
+    [Fact]
+    public async Task AnAnswerWithABoxCopiesTheImageOnceWithTheRegionInItsMetadataAndTheNextManifestHasIt()
+    {
+        var image = TestImages.Jpeg();
+        await DetectedAsync("request-1", Image, image);
+        var loop = await CreateLoopAsync("request-1", Image);
+        var box = new BoundingBox(0.25f, 0.125f, 0.5f, 0.625f);
+        await _parts.Review.AnswerHumanLoopAsync(loop, HumanLoopAnswer.ForLabel("globex", box), "reviewer-ann");
+
+        var (answer, copy) = await RunReviewBranchAsync();
+        var key = (string)copy["copiedKey"]!;
+        var first = await _parts.Store.HeadAsync(key);
+        await RunReviewBranchAsync(); // the same output reported twice, or a step run again after a crash
+
+        Assert.Equal(0.625f, (float)answer["boundingBox"]!["Height"]!);
+        Assert.Equal([key], await _parts.KeysAsync(BucketLayout.TrainingImages));
+        var stored = await _parts.Store.HeadAsync(key);
+        Assert.Equal(box.ToMetadata(), stored!.Metadata[BoundingBox.MetadataKey]);
+        Assert.Equal(first!.LastModified, stored.LastModified);
+        Assert.Equal(image, await _parts.Store.ReadAllBytesAsync(key));
+
+        var entries = await TrainingManifest.WriteAsync(_parts.Store, "v2");
+        Assert.Equal(box, Assert.Single(entries).Region);
+        var line = JsonNode.Parse(System.Text.Encoding.UTF8.GetString(await _parts.Store.ReadAllBytesAsync(TrainingManifest.KeyFor("v2"))).Trim())!;
+        Assert.Equal(box.ToMetadata(), (string?)line[TrainingManifest.RegionField]);
+    }
+
+    [Fact]
+    public async Task TheDetectionStepsKeepEachLabelsRegionForTheLogAndTheLoop()
+    {
+        var model = new ServedLabelsModel(null, [new CustomLabel("acme", 40, new LabelGeometry(new BoundingBox(0.125f, 0.25f, 0.5f, 0.375f))), new CustomLabel("globex", 35)]);
+        await ServedLabelsModel.DeployAsync(_parts.SystemState);
+        await _parts.Store.PutBytesAsync(Image, TestImages.Jpeg());
+
+        var detect = new DetectCustomLabelsHandler(_parts.Store, model, _parts.Parameters, _parts.SystemState, TimeProvider.System);
+        var detection = (await InvokeAsync(detect, ObjectEvent(Image), "DetectCustomLabels", "request-1"))!;
+        await InvokeAsync(new LogDetectionHandler(_parts.DetectionLog), detection.DeepClone(), "LogDetection", "request-1");
+        var review = await InvokeAsync(new CreateHumanLoopHandler(_parts.Review, _parts.DetectionLog), detection.DeepClone(), "CreateHumanLoop", "request-1");
+
+        Assert.Equal(0.375f, (float)detection["CustomLabels"]![0]!["Geometry"]!["BoundingBox"]!["Height"]!);
+        Assert.Null(detection["allLabels"]![1]!["Geometry"]);
+        Assert.Equal(model.Labels, (await _parts.DetectionLog.GetAsync("request-1"))!.Labels);
+        Assert.Equal(model.Labels, (await _parts.Review.DescribeHumanLoopAsync((string)review!["humanLoopName"]!))!.Input.Labels);
     }
 
     [Fact]

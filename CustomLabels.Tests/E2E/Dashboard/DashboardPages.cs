@@ -87,11 +87,21 @@ public sealed class DetectionPage(IPage page)
     /// <summary>Sends an image and waits for its result.</summary>
     public async Task<ILocator> DetectAsync(string path)
     {
+        // Blazor's InputFile hears a choice only once its script has set the element up (it numbers the files it
+        // reads from then on); a file chosen before that, on a busy machine, is never sent.
+        await page.WaitForFunctionAsync("() => document.querySelector('input[type=file]')?._blazorInputFileNextFileId !== undefined");
         await page.Locator("input[type=file]").SetInputFilesAsync(path);
         var result = page.GetByRole(AriaRole.Region, new() { Name = "Detection result" });
         await Assertions.Expect(result).ToBeVisibleAsync(new() { Timeout = 90_000 });
         return result;
     }
+
+    /// <summary>The detected image in the result.</summary>
+    public ILocator ResultImage => page.GetByRole(AriaRole.Region, new() { Name = "Detection result" }).GetByRole(AriaRole.Img, new() { Name = "Detected image", Exact = true });
+
+    /// <summary>The region drawn over the result where the model found a label.</summary>
+    public ILocator ModelRegion(string label) =>
+        page.GetByRole(AriaRole.Region, new() { Name = "Detection result" }).GetByRole(AriaRole.Img, new() { Name = $"Where the model found {label}", Exact = true });
 }
 
 /// <summary>The review queue.</summary>
@@ -111,6 +121,35 @@ public sealed class ReviewQueuePage(IPage page)
     }
 
     public ILocator Answered(string label) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = label });
+
+    /// <summary>The image of the loop on the card.</summary>
+    public ILocator Image => page.GetByRole(AriaRole.Img, new() { Name = "Image to review", Exact = true });
+
+    /// <summary>The region drawn over the image where the model found a label.</summary>
+    public ILocator ModelRegion(string label) => page.GetByRole(AriaRole.Img, new() { Name = $"Where the model found {label}", Exact = true });
+
+    /// <summary>The box the reviewer drew.</summary>
+    public ILocator DrawnBox => page.GetByRole(AriaRole.Img, new() { Name = "Your box", Exact = true });
+
+    /// <summary>
+    /// Drags the mouse across the image, from one point to another given in fractions of the image as it is shown, once
+    /// the card lets the reviewer draw, and waits for the box to show.
+    /// </summary>
+    public async Task DrawBoxAsync(double fromX, double fromY, double toX, double toY)
+    {
+        await Assertions.Expect(page.Locator("[data-region-frame][data-drawing=attached]")).ToBeAttachedAsync();
+        var image = await Image.BoundingBoxAsync() ?? throw new InvalidOperationException("The review image is not shown.");
+        await page.Mouse.MoveAsync(image.X + (float)fromX * image.Width, image.Y + (float)fromY * image.Height);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(image.X + (float)toX * image.Width, image.Y + (float)toY * image.Height, new() { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(DrawnBox).ToBeVisibleAsync();
+    }
+
+    public Task ClearBoxAsync() => page.GetByRole(AriaRole.Button, new() { Name = "Clear box" }).ClickAsync();
+
+    /// <summary>Presses an answer key (1-9, N) on the card.</summary>
+    public Task PressAsync(string key) => page.Keyboard.PressAsync(key);
 }
 
 /// <summary>The runs page.</summary>

@@ -40,7 +40,13 @@ public sealed partial class RunningApp : IAsyncDisposable
     public string DatabaseFile => Data.Combine("customlabels.db");
 
     /// <summary>Starts the app with these settings (configuration keys to values) on a data directory, a new one by default.</summary>
-    public static async Task<RunningApp> StartAsync(IReadOnlyDictionary<string, string>? settings = null, TempDirectory? data = null)
+    /// <param name="settings">Configuration keys and values.</param>
+    /// <param name="data">The data directory; a new one by default.</param>
+    /// <param name="configure">Extra setup of the builder (e.g. a decorator of a port), after the app's own.</param>
+    public static async Task<RunningApp> StartAsync(
+        IReadOnlyDictionary<string, string>? settings = null,
+        TempDirectory? data = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var ownsData = data is null;
         data ??= new TempDirectory();
@@ -59,7 +65,11 @@ public sealed partial class RunningApp : IAsyncDisposable
         var logs = new LogCapture();
         var app = CustomLabelsWebApp.Create(
             [.. all.Select(s => $"--{s.Key}={s.Value}")],
-            builder => builder.Logging.AddProvider(logs));
+            builder =>
+            {
+                builder.Logging.AddProvider(logs);
+                configure?.Invoke(builder);
+            });
         try
         {
             await app.StartAsync();

@@ -169,10 +169,11 @@ public sealed record DetectResponse(
     [property: JsonPropertyName("objectKey")] string ObjectKey,
     [property: JsonPropertyName("versionName")] string? VersionName);
 
-/// <summary>One label, as DetectCustomLabels names its members.</summary>
+/// <summary>One label, as DetectCustomLabels names its members; <c>Geometry</c> (the region that decided it) when known.</summary>
 public sealed record DetectedLabel(
     [property: JsonPropertyName("Name")] string Name,
-    [property: JsonPropertyName("Confidence")] float Confidence);
+    [property: JsonPropertyName("Confidence")] float Confidence,
+    [property: JsonPropertyName("Geometry"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LabelGeometry? Geometry = null);
 
 /// <summary>Reads a detection run's result from its output (the definition's DetectionResult state).</summary>
 internal static class DetectionResult
@@ -184,7 +185,8 @@ internal static class DetectionResult
             .OfType<JsonObject>()
             .Select(l => new DetectedLabel(
                 (string?)l["Name"] ?? string.Empty,
-                l["Confidence"] is JsonValue c && c.TryGetValue<float>(out var confidence) ? confidence : 0f))
+                l["Confidence"] is JsonValue c && c.TryGetValue<float>(out var confidence) ? confidence : 0f,
+                LabelGeometryJson.Read(l["Geometry"])))
             .ToList();
         return new DetectResponse(labels, detail.Summary.ExecutionId, Text(output?["HumanLoopName"]), key, Text(output?["VersionName"]));
     }

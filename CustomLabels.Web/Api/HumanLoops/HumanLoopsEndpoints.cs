@@ -1,3 +1,4 @@
+using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 using CustomLabels.Web.Api.Problems;
@@ -19,7 +20,7 @@ internal static class HumanLoopsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("AnswerHumanLoop")
-            .WithSummary("Answers a loop with a label, or none of the above; 409 when the loop is not InProgress");
+            .WithSummary("Answers a loop with a label (optionally with the box that shows it), or none of the above; 409 when the loop is not InProgress");
     }
 
     private static Task<HumanLoopPage> ListAsync(
@@ -53,14 +54,23 @@ internal static class HumanLoopsEndpoints
     {
         var answer = request switch
         {
-            { NoneOfTheAbove: true, Label: null or "" } => HumanLoopAnswer.None,
-            { NoneOfTheAbove: not true, Label: { Length: > 0 } label } => HumanLoopAnswer.ForLabel(ObjectKey.ValidateSegment(label.Trim(), "label")),
+            { NoneOfTheAbove: true, Label: null or "" } => HumanLoopAnswer.None with { BoundingBox = request.BoundingBox },
+            { NoneOfTheAbove: not true, Label: { Length: > 0 } label } =>
+                HumanLoopAnswer.ForLabel(ObjectKey.ValidateSegment(label.Trim(), "label"), request.BoundingBox),
             _ => throw ApiProblemException.BadRequest("Answer with {\"label\": \"...\"} or {\"noneOfTheAbove\": true}, not both."),
         };
+        if (answer.RegionProblem() is { } problem)
+        {
+            throw ApiProblemException.BadRequest(problem);
+        }
+
         _ = await review.DescribeHumanLoopAsync(name, cancellationToken) ?? throw new HumanLoopNotFoundException(name);
         return await review.AnswerHumanLoopAsync(name, answer, context.User.CallerName(), cancellationToken);
     }
 }
 
-/// <summary>A reviewer's answer: a label, or none of the above.</summary>
-public sealed record AnswerRequest(string? Label, bool? NoneOfTheAbove);
+/// <summary>
+/// A reviewer's answer: a label, or none of the above. With a label, <c>boundingBox</c>
+/// (<c>{"Left", "Top", "Width", "Height"}</c>, fractions of the image) is the region that shows it; the training copy keeps it.
+/// </summary>
+public sealed record AnswerRequest(string? Label, bool? NoneOfTheAbove, BoundingBox? BoundingBox = null);

@@ -47,7 +47,7 @@ public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workf
             cancellationToken);
         var detail = await workflow.WaitForCompletionAsync(run.ExecutionId, Timeout, cancellationToken);
         var result = DetectionResult.From(detail, key);
-        var labels = result.CustomLabels.Select(l => new CustomLabel(l.Name, l.Confidence)).ToList();
+        var labels = result.CustomLabels.Select(l => new CustomLabel(l.Name, l.Confidence, l.Geometry)).ToList();
         var loop = result.HumanLoopName;
         return new DetectionOutcome(labels, run.ExecutionId, loop, key, detail.Summary.Status, detail.Error is null ? null : $"{detail.Error}: {detail.Cause}");
     }

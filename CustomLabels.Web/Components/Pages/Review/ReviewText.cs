@@ -20,6 +20,7 @@ internal static class ReviewText
     {
         null => "—",
         { NoneOfTheAbove: true } => "None of the above",
+        { BoundingBox: not null } => $"{answer.Label} (with a box)",
         _ => answer.Label ?? "—",
     };
 }
