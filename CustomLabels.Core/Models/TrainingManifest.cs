@@ -202,30 +202,8 @@ public static class TrainingManifest
     {
         ArgumentNullException.ThrowIfNull(store);
         var text = Encoding.UTF8.GetString(await store.ReadAllBytesAsync(manifestKey, cancellationToken));
-        var entries = new List<ManifestEntry>();
-        var lineNumber = 0;
-        foreach (var line in text.Split('\n'))
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            try
-            {
-                var node = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("empty line object");
-                var sourceRef = node["source-ref"]?.GetValue<string>() ?? throw new InvalidDataException("no source-ref");
-                var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
-                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), string.Empty, -1, etag));
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
-            {
-                throw new InvalidDataException($"Negatives manifest line {lineNumber} is not an image reference: {e.Message}", e);
-            }
-        }
-
-        return entries;
+        return ParseLines(text, "Negatives manifest line {0} is not an image reference", (node, sourceRef) =>
+            new ManifestEntry(sourceRef, string.Empty, -1, (node[ETagField] ?? node[PlainETagField])?.GetValue<string>()));
     }
 
     /// <summary>Reads a manifest from the bucket.</summary>
@@ -252,7 +230,30 @@ public static class TrainingManifest
 
     /// <summary>Parses manifest text (JSON Lines; blank lines are skipped).</summary>
     /// <exception cref="InvalidDataException">A line is not a Ground Truth image-classification entry.</exception>
-    public static IReadOnlyList<ManifestEntry> Parse(string text)
+    public static IReadOnlyList<ManifestEntry> Parse(string text) =>
+        ParseLines(text, "Manifest line {0} is not a Ground Truth image-classification entry", (node, sourceRef) =>
+        {
+            var attribute = node.FirstOrDefault(p => p.Key.EndsWith("-metadata", StringComparison.Ordinal)
+                && p.Value?["class-name"] is not null);
+            if (attribute.Value is null)
+            {
+                throw new InvalidDataException("no <attribute>-metadata with a class-name");
+            }
+
+            var name = attribute.Key[..^"-metadata".Length];
+            var label = attribute.Value["class-name"]!.GetValue<string>();
+            var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
+            var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
+            var region = BoundingBox.FromMetadata(node[RegionField]?.GetValue<string>());
+            var loop = node[HumanLoopMetadataKey]?.GetValue<string>();
+            return new ManifestEntry(sourceRef, label, classIndex, etag, region, loop);
+        });
+
+    /// <summary>
+    /// Parses JSON Lines (blank lines skipped): each line's object and its <c>source-ref</c>'s key to <paramref name="entry"/>;
+    /// a line that fails is refused with <paramref name="refusal"/> (its <c>{0}</c> the line number) and the reason.
+    /// </summary>
+    private static List<ManifestEntry> ParseLines(string text, string refusal, Func<JsonObject, string, ManifestEntry> entry)
     {
         ArgumentNullException.ThrowIfNull(text);
         var entries = new List<ManifestEntry>();
@@ -269,24 +270,11 @@ public static class TrainingManifest
             {
                 var node = JsonNode.Parse(line)?.AsObject() ?? throw new InvalidDataException("empty line object");
                 var sourceRef = node["source-ref"]?.GetValue<string>() ?? throw new InvalidDataException("no source-ref");
-                var attribute = node.FirstOrDefault(p => p.Key.EndsWith("-metadata", StringComparison.Ordinal)
-                    && p.Value?["class-name"] is not null);
-                if (attribute.Value is null)
-                {
-                    throw new InvalidDataException("no <attribute>-metadata with a class-name");
-                }
-
-                var name = attribute.Key[..^"-metadata".Length];
-                var label = attribute.Value["class-name"]!.GetValue<string>();
-                var classIndex = node[name]?.GetValue<int>() ?? throw new InvalidDataException($"no class index under '{name}'");
-                var etag = (node[ETagField] ?? node[PlainETagField])?.GetValue<string>();
-                var region = BoundingBox.FromMetadata(node[RegionField]?.GetValue<string>());
-                var loop = node[HumanLoopMetadataKey]?.GetValue<string>();
-                entries.Add(new ManifestEntry(KeyOfSourceRef(sourceRef), label, classIndex, etag, region, loop));
+                entries.Add(entry(node, KeyOfSourceRef(sourceRef)));
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or InvalidObjectKeyException or InvalidDataException)
             {
-                throw new InvalidDataException($"Manifest line {lineNumber} is not a Ground Truth image-classification entry: {e.Message}", e);
+                throw new InvalidDataException($"{string.Format(CultureInfo.InvariantCulture, refusal, lineNumber)}: {e.Message}", e);
             }
         }
 

@@ -93,7 +93,7 @@ public sealed partial class EmbeddedCustomLabelsModel
         CheckLabels(labels, training);
 
         var negatives = request.NegativesManifestKey is { } negativesKey
-            ? await ReadNegativesAsync(negativesKey, cancellationToken)
+            ? await ReadManifestAsync(negativesKey, "negatives", TrainingManifest.ReadNegativesAsync, cancellationToken)
             : [];
 
         // Embedding: every training image that the cache lacks, the background canvases, the generated logos and the
@@ -430,27 +430,15 @@ public sealed partial class EmbeddedCustomLabelsModel
     private async Task<float[]> DetectionFeaturesAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken) =>
         (await DetectionFeaturesOfAsync(entry, extractor, cancellationToken)).Regions;
 
-    private async Task<IReadOnlyList<ManifestEntry>> ReadNegativesAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await TrainingManifest.ReadNegativesAsync(_store, key, cancellationToken);
-        }
-        catch (ObjectNotFoundException)
-        {
-            throw new TrainingFailedException($"The negatives manifest '{key}' does not exist.");
-        }
-        catch (InvalidDataException e)
-        {
-            throw new TrainingFailedException($"The negatives manifest '{key}' cannot be read: {e.Message}");
-        }
-    }
+    private Task<IReadOnlyList<ManifestEntry>> ReadManifestAsync(string key, string what, CancellationToken cancellationToken) =>
+        ReadManifestAsync(key, what, TrainingManifest.ReadAsync, cancellationToken);
 
-    private async Task<IReadOnlyList<ManifestEntry>> ReadManifestAsync(string key, string what, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ManifestEntry>> ReadManifestAsync(
+        string key, string what, Func<IObjectStore, string, CancellationToken, Task<IReadOnlyList<ManifestEntry>>> read, CancellationToken cancellationToken)
     {
         try
         {
-            return await TrainingManifest.ReadAsync(_store, key, cancellationToken);
+            return await read(_store, key, cancellationToken);
         }
         catch (ObjectNotFoundException)
         {

@@ -254,22 +254,7 @@ internal static class ForeignLogos
                 path.AddRect(new SKRect(x + (size * 0.6f), y, x + (size * 0.75f), y + (size * 0.4f)));
                 break;
             case 2:
-                for (var i = 0; i < 10; i++)
-                {
-                    var r = i % 2 == 0 ? size : size * 0.45f;
-                    var a = (i * MathF.PI / 5) - (MathF.PI / 2);
-                    var p = new SKPoint(x + (r * MathF.Cos(a)), y + (r * MathF.Sin(a)));
-                    if (i == 0)
-                    {
-                        path.MoveTo(p);
-                    }
-                    else
-                    {
-                        path.LineTo(p);
-                    }
-                }
-
-                path.Close();
+                Polygon(path, 10, i => (i % 2 == 0 ? size : size * 0.45f, (i * MathF.PI / 5) - (MathF.PI / 2)), x, y);
                 break;
             case 3:
                 path.MoveTo(x - size, y - (size * 0.2f));
@@ -336,21 +321,7 @@ internal static class ForeignLogos
                 path.AddRoundRect(new SKRect(center - radius, center - radius, center + radius, center + radius), radius * 0.35f, radius * 0.35f);
                 break;
             case 2:
-                for (var i = 0; i < 6; i++)
-                {
-                    var a = (i * MathF.PI / 3) + (MathF.PI / 6);
-                    var p = new SKPoint(center + (radius * MathF.Cos(a)), center + (radius * MathF.Sin(a)));
-                    if (i == 0)
-                    {
-                        path.MoveTo(p);
-                    }
-                    else
-                    {
-                        path.LineTo(p);
-                    }
-                }
-
-                path.Close();
+                Polygon(path, 6, i => (radius, (i * MathF.PI / 3) + (MathF.PI / 6)), center, center);
                 break;
             default:
                 path.MoveTo(center - radius, center - radius);
@@ -363,6 +334,26 @@ internal static class ForeignLogos
         }
 
         return path;
+    }
+
+    /// <summary>A closed polygon around (<paramref name="x"/>, <paramref name="y"/>), each corner given as radius and angle.</summary>
+    private static void Polygon(SKPath path, int corners, Func<int, (float Radius, float Angle)> corner, float x, float y)
+    {
+        for (var i = 0; i < corners; i++)
+        {
+            var (r, a) = corner(i);
+            var p = new SKPoint(x + (r * MathF.Cos(a)), y + (r * MathF.Sin(a)));
+            if (i == 0)
+            {
+                path.MoveTo(p);
+            }
+            else
+            {
+                path.LineTo(p);
+            }
+        }
+
+        path.Close();
     }
 
     private static string RandomWord(Random random, int min, int max)

@@ -66,7 +66,8 @@ internal static class HeadFile
             references[i] = ReadFloats(reader);
         }
 
-        var head = new OpenSetHead
+        // Object initialisers run in order, which is the file's order.
+        return new OpenSetHead
         {
             Labels = labels,
             Center = center,
@@ -78,27 +79,8 @@ internal static class HeadFile
             CandidateRegions = reader.ReadInt32(),
             CalibrationSlope = reader.ReadSingle(),
             CalibrationOffset = reader.ReadSingle(),
-        };
-        if (format < 4)
-        {
-            return head;
-        }
-
-        var negatives = ReadFloats(reader);
-        return new OpenSetHead
-        {
-            Labels = head.Labels,
-            Center = head.Center,
-            Weights = head.Weights,
-            References = head.References,
-            ColourWeight = head.ColourWeight,
-            SimilarityWeight = head.SimilarityWeight,
-            MarginWeight = head.MarginWeight,
-            CandidateRegions = head.CandidateRegions,
-            CalibrationSlope = head.CalibrationSlope,
-            CalibrationOffset = head.CalibrationOffset,
-            NegativeReferences = negatives,
-            NegativeWeight = reader.ReadSingle(),
+            NegativeReferences = format >= 4 ? ReadFloats(reader) : [],
+            NegativeWeight = format >= 4 ? reader.ReadSingle() : 0,
         };
     }
 
