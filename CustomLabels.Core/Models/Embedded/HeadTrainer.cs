@@ -110,18 +110,29 @@ internal static class HeadTrainer
         var validationCanvases = setup.Backgrounds.SelectMany(ViewsOf).ToList();
 
         // Every held-out view with the head that scores it; scored on every core, in order, so the result is the same.
+        // Validation needs a fair sample per label, not every image; large sets keep training time in check.
+        var heldOut = Enumerable.Range(0, Folds)
+            .Select(f => images.Where(i => i.Fold == f).GroupBy(i => i.LabelIndex).SelectMany(g => g.Take(MaxValidationImagesPerLabel)).ToList())
+            .ToList();
+
+        // The heads without a fold, and without a fold and a label, that validation needs: one solve each, on every core.
+        var heads = Enumerable.Range(0, Folds)
+            .Where(f => heldOut[f].Count > 0)
+            .SelectMany(f => heldOut[f].Select(i => i.LabelIndex).Distinct().Prepend(-1).Select(c => (Fold: f, Label: c)))
+            .AsParallel()
+            .Select(k => (Key: k, Head: setup.Build(k.Fold, k.Label)))
+            .ToDictionary(h => h.Key, h => h.Head);
         var knownViews = new List<(OpenSetHead Head, float[] View, int Label, bool Real)>();
         var unknownViews = new List<(OpenSetHead Head, float[] View, int Label, bool Real)>();
         for (var f = 0; f < Folds; f++)
         {
-            // Validation needs a fair sample per label, not every image; large sets keep training time in check.
-            var held = images.Where(i => i.Fold == f).GroupBy(i => i.LabelIndex).SelectMany(g => g.Take(MaxValidationImagesPerLabel)).ToList();
+            var held = heldOut[f];
             if (held.Count == 0)
             {
                 continue;
             }
 
-            var head = setup.Build(excludedFold: f, excludedLabel: -1);
+            var head = heads[(f, -1)];
             foreach (var image in held)
             {
                 knownViews.AddRange(ViewsOf(image.Samples).Select(v => (head, v, image.LabelIndex, image.Photo)));
@@ -138,7 +149,7 @@ internal static class HeadTrainer
                     continue;
                 }
 
-                var without = setup.Build(excludedFold: f, excludedLabel: c);
+                var without = heads[(f, c)];
                 foreach (var image in ofLabel)
                 {
                     unknownViews.AddRange(ViewsOf(image.Samples).Select(v => (without, v, -1, image.Photo)));
@@ -236,20 +247,26 @@ internal static class HeadTrainer
             _subjectGroups = new RidgeFitter.Group[Folds, labels.Length];
             _backgroundGroups = new RidgeFitter.Group[Folds];
             _foreignGroups = new RidgeFitter.Group[Folds];
+
+            // Each group's statistics are their own: accumulated on every core.
+            var work = new List<Action>();
             for (var f = 0; f < Folds; f++)
             {
                 var fold = f;
                 for (var c = 0; c < labels.Length; c++)
                 {
                     var label = c;
-                    _subjectGroups[f, c] = RidgeFitter.Accumulate(c, Rows(Images.Where(i => i.Fold == fold && i.LabelIndex == label), SampleRole.Subject));
+                    work.Add(() => _subjectGroups[fold, label] = RidgeFitter.Accumulate(label, Rows(Images.Where(i => i.Fold == fold && i.LabelIndex == label), SampleRole.Subject)));
                 }
 
-                _backgroundGroups[f] = RidgeFitter.Accumulate(labels.Length, Rows(Images.Where(i => i.Fold == fold), SampleRole.Background));
-                _foreignGroups[f] = RidgeFitter.Accumulate(labels.Length, Foreign.Where((_, i) => i % Folds == fold).SelectMany(x => RowsOf(x, SampleRole.Foreign)));
+                work.Add(() => _backgroundGroups[fold] = RidgeFitter.Accumulate(labels.Length, Rows(Images.Where(i => i.Fold == fold), SampleRole.Background)));
+                work.Add(() => _foreignGroups[fold] = RidgeFitter.Accumulate(labels.Length, Foreign.Where((_, i) => i % Folds == fold).SelectMany(x => RowsOf(x, SampleRole.Foreign))));
             }
 
-            _canvasGroup = RidgeFitter.Accumulate(labels.Length, Backgrounds.SelectMany(b => RowsOf(b, SampleRole.Background)));
+            RidgeFitter.Group? canvas = null;
+            work.Add(() => canvas = RidgeFitter.Accumulate(labels.Length, Backgrounds.SelectMany(b => RowsOf(b, SampleRole.Background))));
+            Parallel.Invoke([.. work]);
+            _canvasGroup = canvas!;
         }
 
         public List<TrainingImage> Images { get; }
