@@ -21,8 +21,7 @@ public static class TrainedImages
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(parameters);
-        var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+        var state = await StateAsync(parameters, cancellationToken);
         return await TrainingSet.TrainedSetAsync(store, state, cancellationToken);
     }
 
@@ -36,8 +35,7 @@ public static class TrainedImages
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(parameters);
-        var state = SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+        var state = await StateAsync(parameters, cancellationToken);
         if (state.TrainedNegativesManifestKey is not { } manifest || await store.HeadAsync(manifest, cancellationToken) is null)
         {
             return [];
@@ -59,4 +57,10 @@ public static class TrainedImages
     public static IReadOnlySet<string> UntrainedKeys(
         IEnumerable<(string Key, string Label, string ETag)> current,
         IEnumerable<(string Label, string ETag)> trained) => TrainingSet.UntrainedKeys(current, trained);
+
+    private static async Task<SystemState> StateAsync(IParameterStore parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return SystemState.Parse((await parameters.GetAsync(ParameterNames.ForSystemUseOnly, cancellationToken)).Value);
+    }
 }

@@ -83,23 +83,26 @@ export function attach(frame, dotnet) {
     const onMouseDown = (event) => event.preventDefault();
     const onDragStart = (event) => event.preventDefault();
 
+    const listeners = {
+        pointerdown: onDown,
+        pointermove: onMove,
+        pointerup: onUp,
+        pointercancel: onCancel,
+        mousedown: onMouseDown,
+        dragstart: onDragStart,
+    };
     frame.dataset.drawing = 'attached';
-    frame.addEventListener('pointerdown', onDown);
-    frame.addEventListener('pointermove', onMove);
-    frame.addEventListener('pointerup', onUp);
-    frame.addEventListener('pointercancel', onCancel);
-    frame.addEventListener('mousedown', onMouseDown);
-    frame.addEventListener('dragstart', onDragStart);
+    for (const [type, listener] of Object.entries(listeners)) {
+        frame.addEventListener(type, listener);
+    }
+
     return {
         dispose: () => {
             end();
             delete frame.dataset.drawing;
-            frame.removeEventListener('pointerdown', onDown);
-            frame.removeEventListener('pointermove', onMove);
-            frame.removeEventListener('pointerup', onUp);
-            frame.removeEventListener('pointercancel', onCancel);
-            frame.removeEventListener('mousedown', onMouseDown);
-            frame.removeEventListener('dragstart', onDragStart);
+            for (const [type, listener] of Object.entries(listeners)) {
+                frame.removeEventListener(type, listener);
+            }
         },
     };
 }
