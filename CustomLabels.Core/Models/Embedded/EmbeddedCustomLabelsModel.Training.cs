@@ -249,17 +249,17 @@ public sealed partial class EmbeddedCustomLabelsModel
 
         try
         {
-            if (photo && entry.ETag is { } etag && _cache.TryRead(DetectionCacheRecipe(extractor), etag) is { } detected)
+            if (photo)
             {
-                statistics.CacheHits++;
-                return (null, etag, detected.Embeddings);
+                var (photoHash, photoRegions) = await DetectionFeaturesOfAsync(entry, extractor, cancellationToken, statistics);
+                return (null, photoHash, photoRegions);
             }
 
             var bytes = await _store.ReadAllBytesAsync(entry.Key, cancellationToken);
 #pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
             var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
 #pragma warning restore CA5351
-            if (!photo && _cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
+            if (_cache.TryRead(extractor.CacheRecipe, hash) is { } byContent)
             {
                 statistics.CacheHits++;
                 return (byContent, hash, null);
@@ -269,7 +269,7 @@ public sealed partial class EmbeddedCustomLabelsModel
                 () =>
                 {
                     using var image = ImagePixels.Decode(bytes);
-                    if (!photo && Augmenter.BorderRoughness(image) < FeatureExtractor.PhotoBorderRoughness)
+                    if (Augmenter.BorderRoughness(image) < FeatureExtractor.PhotoBorderRoughness)
                     {
                         var samples = extractor.ExtractForTraining(image, hash);
                         _cache.Write(extractor.CacheRecipe, hash, samples);
@@ -277,17 +277,7 @@ public sealed partial class EmbeddedCustomLabelsModel
                         return ((ImageSamples?)samples, (string?)hash, (float[]?)null);
                     }
 
-                    var recipe = DetectionCacheRecipe(extractor);
-                    if (_cache.TryRead(recipe, hash) is { } seen)
-                    {
-                        statistics.CacheHits++;
-                        return (null, hash, seen.Embeddings);
-                    }
-
-                    var regions = extractor.ExtractForDetection(image);
-                    WriteDetectionCache(recipe, hash, regions);
-                    statistics.Embedded++;
-                    return (null, hash, regions);
+                    return (null, hash, DetectionFeaturesOf(image, hash, extractor, statistics));
                 },
                 cancellationToken);
         }
@@ -398,11 +388,16 @@ public sealed partial class EmbeddedCustomLabelsModel
             .SelectMany(g => g.OrderBy(e => e.Entry.ETag, StringComparer.Ordinal).Select((e, i) => new TrainingImage(labelIndex[e.Entry.Label], i % 2, e.Samples, e.Photo)))];
 
     /// <summary>An image's detection regions by content hash: from the cache when detection or an earlier training saw it.</summary>
-    private async Task<(string Hash, float[] Regions)> DetectionFeaturesOfAsync(ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken)
+    private async Task<(string Hash, float[] Regions)> DetectionFeaturesOfAsync(
+        ManifestEntry entry, FeatureExtractor extractor, CancellationToken cancellationToken, TrainingStatistics? statistics = null)
     {
-        var recipe = DetectionCacheRecipe(extractor);
-        if (entry.ETag is { } known && _cache.TryRead(recipe, known) is { } cached)
+        if (entry.ETag is { } known && _cache.TryRead(DetectionCacheRecipe(extractor), known) is { } cached)
         {
+            if (statistics is not null)
+            {
+                statistics.CacheHits++;
+            }
+
             return (known, cached.Embeddings);
         }
 
@@ -410,20 +405,38 @@ public sealed partial class EmbeddedCustomLabelsModel
 #pragma warning disable CA5351 // MD5 is the object's ETag, an identity of content.
         var hash = entry.ETag ?? Convert.ToHexStringLower(MD5.HashData(bytes));
 #pragma warning restore CA5351
-        if (_cache.TryRead(recipe, hash) is { } byContent)
-        {
-            return (hash, byContent.Embeddings);
-        }
-
         var regions = await Task.Run(
             () =>
             {
                 using var image = ImagePixels.Decode(bytes);
-                return extractor.ExtractForDetection(image);
+                return DetectionFeaturesOf(image, hash, extractor, statistics);
             },
             cancellationToken);
-        WriteDetectionCache(recipe, hash, regions);
         return (hash, regions);
+    }
+
+    /// <summary>A decoded image's detection regions: from the cache by its content hash, or embedded and kept there.</summary>
+    private float[] DetectionFeaturesOf(SkiaSharp.SKImage image, string hash, FeatureExtractor extractor, TrainingStatistics? statistics)
+    {
+        var recipe = DetectionCacheRecipe(extractor);
+        if (_cache.TryRead(recipe, hash) is { } cached)
+        {
+            if (statistics is not null)
+            {
+                statistics.CacheHits++;
+            }
+
+            return cached.Embeddings;
+        }
+
+        var regions = extractor.ExtractForDetection(image);
+        KeepDetectionRegions(recipe, hash, regions);
+        if (statistics is not null)
+        {
+            statistics.Embedded++;
+        }
+
+        return regions;
     }
 
     /// <summary>A test image's region features, from the cache when this content was detected or evaluated before.</summary>

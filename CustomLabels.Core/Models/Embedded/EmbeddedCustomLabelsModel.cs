@@ -379,7 +379,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
             // The write is off the detection's path; a detection that finds no entry embeds again, and scores the same.
             var kept = regions;
-            _ = Task.Run(() => WriteDetectionCache(recipe, hash, kept), CancellationToken.None);
+            _ = Task.Run(() => WriteDetectionCacheEntry(recipe, hash, kept), CancellationToken.None);
         }
 
         return Result(head, head.Best(regions), extractor.DetectionBoxes, minConfidence, maxResults);
@@ -388,10 +388,17 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     private static string DetectionCacheRecipe(FeatureExtractor extractor) => $"detect-{extractor.DetectionRecipe}";
 
     /// <summary>
-    /// Keeps an image's detection regions in the cache, and rounds them in place as the cache stores them, so that an
-    /// image scores the same whether its regions were just computed or read back.
+    /// Rounds an image's detection regions in place as the cache stores them, so that an image scores the same whether
+    /// its regions were just computed or read back, and keeps them in the cache.
     /// </summary>
-    private void WriteDetectionCache(string recipe, string hash, float[] regions)
+    private void KeepDetectionRegions(string recipe, string hash, float[] regions)
+    {
+        EmbeddingCache.RoundAsStored(regions);
+        WriteDetectionCacheEntry(recipe, hash, regions);
+    }
+
+    /// <summary>Writes regions already rounded as stored; a failed write is logged and costs only the cache entry.</summary>
+    private void WriteDetectionCacheEntry(string recipe, string hash, float[] regions)
     {
         var rows = regions.Length / RegionFeatures.Dimension;
         try
@@ -404,7 +411,6 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
             LogCacheWriteFailed(hash, e.Message);
         }
 
-        EmbeddingCache.RoundAsStored(regions);
         if (Interlocked.Increment(ref _detectionCacheWrites) % DetectionCacheTrimInterval == 0)
         {
             _ = Task.Run(() => _cache.Trim(recipe, _options.DetectionCacheEntries));

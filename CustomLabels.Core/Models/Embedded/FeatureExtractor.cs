@@ -400,19 +400,22 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
         return (int)(hash & 0x7fffffff);
     }
 
-    /// <summary>Collects sample rows copied from a region matrix.</summary>
-    private sealed class RowBuilder
+    /// <summary>Collects sample rows: each with its role, the variant it came from, and its features.</summary>
+    private class RowBuilder
     {
         private readonly List<SampleRole> _roles = [];
         private readonly List<byte> _variants = [];
         private readonly List<float> _embeddings = [];
 
-        public void Add(float[] regions, int row, SampleRole role, byte variant)
+        public void Add(ReadOnlySpan<float> row, SampleRole role, byte variant)
         {
             _roles.Add(role);
             _variants.Add(variant);
-            _embeddings.AddRange(regions.AsSpan(row * Dimension, Dimension));
+            _embeddings.AddRange(row);
         }
+
+        /// <summary>Row <paramref name="row"/> of a region matrix (rows of <see cref="Dimension"/>).</summary>
+        public void Add(float[] regions, int row, SampleRole role, byte variant) => Add(regions.AsSpan(row * Dimension, Dimension), role, variant);
 
         public void AddAll(float[] regions, SampleRole role, byte variant)
         {
@@ -426,11 +429,8 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
     }
 
     /// <summary>One image's extraction: the buffers of a backbone pass, its windows' features, and the samples kept so far.</summary>
-    private sealed class SampleBuilder(ResNet18Backbone backbone, GridWindow[] windows)
+    private sealed class SampleBuilder(ResNet18Backbone backbone, GridWindow[] windows) : RowBuilder
     {
-        private readonly List<SampleRole> _roles = [];
-        private readonly List<byte> _variants = [];
-        private readonly List<float> _embeddings = [];
         private readonly float[] _pooled = new float[Channels];
         private readonly float[] _windowFeatures = new float[windows.Length * Dimension];
 
@@ -448,15 +448,6 @@ internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions o
             RegionFeatures.Pool(Map, Colours, windows, _windowFeatures);
         }
 
-        public void AddWindow(int window, SampleRole role, byte variant) => Add(_windowFeatures.AsSpan(window * Dimension, Dimension), role, variant);
-
-        public void Add(ReadOnlySpan<float> row, SampleRole role, byte variant)
-        {
-            _roles.Add(role);
-            _variants.Add(variant);
-            _embeddings.AddRange(row);
-        }
-
-        public ImageSamples ToSamples() => new([.. _roles], [.. _variants], [.. _embeddings]);
+        public void AddWindow(int window, SampleRole role, byte variant) => Add(_windowFeatures, window, role, variant);
     }
 }
