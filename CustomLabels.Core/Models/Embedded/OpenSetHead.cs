@@ -113,16 +113,20 @@ internal sealed class OpenSetHead
             }
         }
 
-        var result = new Candidate[Labels.Length][];
-        var negative = new float[count];
-        Array.Fill(negative, float.NaN);
+        // Per label, the regions the classifier ranks best for it; then the similarities they need, in batches: each
+        // label's candidates against its references, and every candidate region once against the negative references.
+        var take = Math.Min(CandidateRegions, count);
+        var chosen = new int[Labels.Length][];
+        var chosenMargins = new float[Labels.Length][];
         var margins = new float[count];
         var order = new int[count];
+        var isCandidate = new bool[count];
         for (var c = 0; c < Labels.Length; c++)
         {
             if (References[c].Length == 0)
             {
-                result[c] = [];
+                chosen[c] = [];
+                chosenMargins[c] = [];
                 continue;
             }
 
@@ -143,18 +147,43 @@ internal sealed class OpenSetHead
             }
 
             Array.Sort(margins, order);
-            var take = Math.Min(CandidateRegions, count);
-            result[c] = new Candidate[take];
+            chosen[c] = new int[take];
+            chosenMargins[c] = new float[take];
             for (var i = 0; i < take; i++)
             {
-                var r = order[count - 1 - i];
-                var region = regions.Slice(r * Channels, Channels);
-                if (float.IsNaN(negative[r]))
-                {
-                    negative[r] = NegativeReferences.Length == 0 ? 0 : NearestSimilarity(NegativeReferences, region);
-                }
+                chosen[c][i] = order[count - 1 - i];
+                chosenMargins[c][i] = margins[count - 1 - i];
+                isCandidate[chosen[c][i]] = true;
+            }
+        }
 
-                result[c][i] = new Candidate(NearestSimilarity(References[c], region), margins[count - 1 - i], negative[r], r);
+        var negative = new float[count];
+        if (NegativeReferences.Length > 0)
+        {
+            var distinct = Enumerable.Range(0, count).Where(r => isCandidate[r]).ToArray();
+            var similarities = new float[distinct.Length];
+            NearestRows.Find(NegativeReferences, Gather(regions, distinct), similarities);
+            for (var i = 0; i < distinct.Length; i++)
+            {
+                negative[distinct[i]] = similarities[i];
+            }
+        }
+
+        var result = new Candidate[Labels.Length][];
+        var nearest = new float[take];
+        for (var c = 0; c < Labels.Length; c++)
+        {
+            result[c] = new Candidate[chosen[c].Length];
+            if (chosen[c].Length == 0)
+            {
+                continue;
+            }
+
+            NearestRows.Find(References[c], Gather(regions, chosen[c]), nearest);
+            for (var i = 0; i < chosen[c].Length; i++)
+            {
+                var r = chosen[c][i];
+                result[c][i] = new Candidate(nearest[i], chosenMargins[c][i], negative[r], r);
             }
         }
 
@@ -185,15 +214,16 @@ internal sealed class OpenSetHead
         }
     }
 
-    private static float NearestSimilarity(float[] references, ReadOnlySpan<float> region)
+    /// <summary>The given rows of <paramref name="rows"/>, one after another.</summary>
+    private static float[] Gather(ReadOnlySpan<float> rows, int[] indices)
     {
-        var best = -1f;
-        for (var offset = 0; offset < references.Length; offset += Channels)
+        var gathered = new float[indices.Length * Channels];
+        for (var i = 0; i < indices.Length; i++)
         {
-            best = Math.Max(best, TensorPrimitives.Dot(references.AsSpan(offset, Channels), region));
+            rows.Slice(indices[i] * Channels, Channels).CopyTo(gathered.AsSpan(i * Channels));
         }
 
-        return best;
+        return gathered;
     }
 }
 
