@@ -35,7 +35,7 @@ public sealed class ParametersPageTests : DashboardTest
         page.WaitForAssertion(() => Assert.False(Editor(page, ParameterNames.HumanSamplingInterval).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Save").HasAttribute("disabled")));
         await page.InvokeAsync(() => Editor(page, ParameterNames.HumanSamplingInterval).QuerySelectorAll("button").First(b => b.TextContent.Trim() == "Save").Click());
 
-        page.WaitForAssertion(() => Assert.Contains("The change is applied by", page.Markup, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+        page.WaitForAssertion(() => Assert.Contains("The change is applied by", page.Markup, StringComparison.Ordinal), TestAssemblySetup.ComponentWaitTimeout);
         Assert.Equal("25", (await Parameters.GetAsync(ParameterNames.HumanSamplingInterval)).Value);
         var change = Assert.Single(await Parameters.GetHistoryAsync(ParameterNames.HumanSamplingInterval));
         Assert.Equal("operator", change.ChangedBy);
