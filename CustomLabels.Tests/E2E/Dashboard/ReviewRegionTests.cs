@@ -40,6 +40,25 @@ public sealed class ReviewRegionTests(BrowserFixture browser) : IAsyncLifetime
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
+    public async Task TheAnswerKeysWorkAsSoonAsTheCardShowsWithoutAClickIntoIt()
+    {
+        var page = await browser.NewPageAsync(_app.BaseAddress);
+        await new SignInPage(page).SignInAsync(OperatorName, OperatorPassword);
+        var detection = new DetectionPage(page);
+        await detection.GotoAsync();
+        await detection.DetectAsync(Path.Combine(TestImages.DemoTrain, "godot", "godot_01.jpg"));
+
+        var review = new ReviewQueuePage(page);
+        await review.GotoAsync();
+        await Assertions.Expect(review.Image).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-region-frame][data-drawing=attached]")).ToBeAttachedAsync();
+
+        // No click anywhere: the key reaches the card.
+        await review.PressAsync("n");
+        await Assertions.Expect(review.Answered("None of the above")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task AReviewerDrawsABoxOnTheCardAnswersWithAKeyAndTheTrainingImageKeepsTheRegion()
     {
         var page = await browser.NewPageAsync(_app.BaseAddress);

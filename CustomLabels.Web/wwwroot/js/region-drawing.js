@@ -1,7 +1,8 @@
 // Lets a reviewer draw a box on an image by dragging on it (mouse, pen or touch, through pointer events). While the
 // pointer moves, the frame's [data-region-preview] element shows the box; when it is let go, the box goes to .NET as
 // fractions of the image (left, top, width, height). The frame's box is the image's, so its coordinates are the image's.
-// While attached, the frame carries data-drawing="attached".
+// While attached, the frame carries data-drawing="attached". Attaching focuses the card, so that its answer keys work
+// at once.
 export function attach(frame, dotnet) {
     const preview = frame.querySelector('[data-region-preview]');
     let start = null;
@@ -94,6 +95,12 @@ export function attach(frame, dotnet) {
     frame.dataset.drawing = 'attached';
     for (const [type, listener] of Object.entries(listeners)) {
         frame.addEventListener(type, listener);
+    }
+
+    // The answer keys work as soon as the card shows: it takes the focus, unless the reviewer is typing elsewhere.
+    const active = document.activeElement;
+    if (!active || active === document.body || !active.matches('input, textarea, select, [contenteditable]')) {
+        frame.closest('[data-review-keys]')?.focus({ preventScroll: true });
     }
 
     return {
