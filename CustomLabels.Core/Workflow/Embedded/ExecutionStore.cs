@@ -405,24 +405,7 @@ internal sealed class ExecutionStore(SqliteDatabase database)
 
     private static string EncodeToken(long seq) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"before:{seq.ToString(CultureInfo.InvariantCulture)}"));
 
-    private static long DecodeToken(string token)
-    {
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            if (text.StartsWith("before:", StringComparison.Ordinal)
-                && long.TryParse(text.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
-            {
-                return seq;
-            }
-        }
-        catch (FormatException)
-        {
-            // fall through to the refusal below
-        }
-
-        throw new ArgumentException("The next token is not one that this service issued.", nameof(token));
-    }
+    private static long DecodeToken(string token) => PageToken.Decode(token, "before:");
 }
 
 /// <summary>The execution was stopped (aborted) while the runner was moving it; the move was not written.</summary>

@@ -21,6 +21,26 @@ public sealed class ProblemDetailsTests(ConfiguredApp fixture) : IClassFixture<C
     [InlineData("POST", "/api/human-loops/some-loop/answer", "{\"label\": \"a\", \"noneOfTheAbove\": true}", HttpStatusCode.BadRequest)]
     [InlineData("PUT", "/api/parameters/No-Such-Parameter", "{\"value\": \"1\"}", HttpStatusCode.BadRequest)]
     [InlineData("PUT", "/api/parameters/For-System-Use-Only", "{\"value\": \"{}\"}", HttpStatusCode.BadRequest)]
+    // Paging tokens: not base64, negative, overflowing, not a number, not UTF-8, huge, another listing's shape.
+    [InlineData("GET", "/api/executions?nextToken=%25%25%25not-base64", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=LTU%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=YWJj", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=%2F%2F79", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=%25%25%25not-base64", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=LTU%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=YWJj", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=%2F%2F79", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/human-loops?nextToken=MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=%25%25%25not-base64", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=LTU%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=YWJj", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=%2F%2F79", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/rejected-images?nextToken=MTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTExMTE%3D", null, HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/api/executions?nextToken=YWZ0ZXI6NQ%3D%3D", null, HttpStatusCode.BadRequest)]
     public async Task FailuresAreProblemDetailsWithAFittingStatus(string method, string path, string? body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
