@@ -120,6 +120,11 @@ public static class ObjectKey
                 return "contains a control character";
             }
 
+            if (IsBidiFormatting(c))
+            {
+                return $"contains the bidirectional formatting character U+{(int)c:X4}, which would show the name in another order than it is stored";
+            }
+
             if (c is '/' or '\\')
             {
                 return "contains a path separator";
@@ -142,4 +147,7 @@ public static class ObjectKey
 
         return null;
     }
+
+    /// <summary>The marks and embeddings that reorder text on screen (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069).</summary>
+    private static bool IsBidiFormatting(char c) => c is '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }

@@ -120,9 +120,14 @@ internal static class AccountEndpoints
         return $"<input type=\"hidden\" name=\"{Encode(tokens.FormFieldName)}\" value=\"{Encode(tokens.RequestToken ?? string.Empty)}\">";
     }
 
-    private static string LocalOrHome(string? returnUrl) =>
-        !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+    /// <summary>
+    /// The return URL when it is plainly a path on this site (one leading slash, no backslash, no control or
+    /// non-ASCII character, of a sane length); otherwise home.
+    /// </summary>
+    internal static string LocalOrHome(string? returnUrl) =>
+        returnUrl is { Length: > 0 and <= 2048 } && returnUrl[0] == '/'
+            && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+            && returnUrl.All(c => c is > ' ' and < '\u007F' and not '\\')
             ? returnUrl
             : "/";
 

@@ -167,6 +167,9 @@ public sealed class FileObjectStoreTests : IDisposable
     [InlineData("images_labeled_by_folder/a\\..\\b.jpg")]
     [InlineData("images_labeled_by_folder/bad\u0000name.jpg")]
     [InlineData("images_labeled_by_folder/line\nbreak.jpg")]
+    [InlineData("images_labeled_by_folder/gpj.\u202Egnp/a.jpg")]
+    [InlineData("images_labeled_by_folder/cat\u2066/a.jpg")]
+    [InlineData("images_labeled_by_folder/cat/\u200Fa.jpg")]
     [InlineData("")]
     public async Task HostileKeysAreRefusedAndNothingIsWritten(string key)
     {
@@ -184,6 +187,13 @@ public sealed class FileObjectStoreTests : IDisposable
     {
         var key = "images_for_detection/" + string.Join('/', Enumerable.Repeat(new string('a', 200), 5));
         await Assert.ThrowsAsync<InvalidObjectKeyException>(() => _store.PutBytesAsync(key, new byte[] { 1 }));
+    }
+
+    [Fact]
+    public void ALabelWithABidiFormattingCharacterIsRefusedAndTheReasonSaysWhy()
+    {
+        var error = Assert.Throws<InvalidObjectKeyException>(() => BucketLayout.TrainingImageKey("lab\u202Eel", "a.jpg"));
+        Assert.Contains("bidirectional formatting character U+202E", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

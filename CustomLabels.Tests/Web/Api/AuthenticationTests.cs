@@ -178,6 +178,31 @@ public sealed class AuthenticationTests(ConfiguredApp fixture) : IClassFixture<C
         Assert.Equal(HttpStatusCode.OK, keys.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/review\u0001x")]
+    [InlineData("/review\r\nLocation: https://evil.example")]
+    [InlineData("//evil.example/")]
+    [InlineData("/\\evil.example/")]
+    [InlineData("https://evil.example/")]
+    [InlineData("/caf\u00e9")]
+    public async Task AReturnUrlThatIsNotPlainlyLocalLeadsHomeAndNeverFails(string returnUrl)
+    {
+        Assert.Equal("/", CustomLabels.Web.Authentication.AccountEndpoints.LocalOrHome(returnUrl));
+        using var response = await RunningApp.PostPageFormAsync(
+            _app.Client(), "/account/sign-in", "/account/sign-in",
+            new Dictionary<string, string> { ["userName"] = ConfiguredApp.OperatorName, ["password"] = "not-the-password", ["returnUrl"] = returnUrl });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("name=\"returnUrl\" value=\"/\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/review")]
+    [InlineData("/training-images?label=godot&page=2")]
+    public void AReturnUrlOnThisSiteIsKept(string returnUrl) =>
+        Assert.Equal(returnUrl, CustomLabels.Web.Authentication.AccountEndpoints.LocalOrHome(returnUrl));
+
     [Fact]
     public async Task AWrongPasswordSignsNobodyIn()
     {
