@@ -39,14 +39,21 @@ public sealed class ReviewRegionTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    [Fact]
-    public async Task TheAnswerKeysWorkAsSoonAsTheCardShowsWithoutAClickIntoIt()
+    /// <summary>Signs the operator in and detects an image of godot, which opens a loop.</summary>
+    private async Task<(IPage Page, DetectionPage Detection)> DetectGodotAsync()
     {
         var page = await browser.NewPageAsync(_app.BaseAddress);
         await new SignInPage(page).SignInAsync(OperatorName, OperatorPassword);
         var detection = new DetectionPage(page);
         await detection.GotoAsync();
         await detection.DetectAsync(Path.Combine(TestImages.DemoTrain, "godot", "godot_01.jpg"));
+        return (page, detection);
+    }
+
+    [Fact]
+    public async Task TheAnswerKeysWorkAsSoonAsTheCardShowsWithoutAClickIntoIt()
+    {
+        var (page, _) = await DetectGodotAsync();
 
         var review = new ReviewQueuePage(page);
         await review.GotoAsync();
@@ -61,13 +68,8 @@ public sealed class ReviewRegionTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task AReviewerDrawsABoxOnTheCardAnswersWithAKeyAndTheTrainingImageKeepsTheRegion()
     {
-        var page = await browser.NewPageAsync(_app.BaseAddress);
-        await new SignInPage(page).SignInAsync(OperatorName, OperatorPassword);
-
         // 1. A detection: the result shows where the model found godot, on the image as it is shown.
-        var detection = new DetectionPage(page);
-        await detection.GotoAsync();
-        await detection.DetectAsync(Path.Combine(TestImages.DemoTrain, "godot", "godot_01.jpg"));
+        var (page, detection) = await DetectGodotAsync();
         await Assertions.Expect(detection.ModelRegion("godot")).ToBeVisibleAsync();
         await AssertOnImageAsync(detection.ResultImage, detection.ModelRegion("godot"), ServedRegionsApp.GodotRegion);
 
