@@ -151,6 +151,6 @@ public sealed class SqliteDetectionLogTests : IDisposable
     [Fact]
     public async Task APageTokenNotIssuedByTheLogIsRefused()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => _parts.DetectionLog.QueryAsync(new DetectionQuery(NextToken: "not a token")));
+        await Assert.ThrowsAsync<CustomLabels.Core.Data.InvalidPageTokenException>(() => _parts.DetectionLog.QueryAsync(new DetectionQuery(NextToken: "not a token")));
     }
 }

@@ -459,7 +459,7 @@ public sealed class RunnerSemanticsTests : IDisposable
         Assert.Null(secondPage.NextToken);
         Assert.Equal(ids.AsEnumerable().Reverse(), training.Executions.Select(e => e.ExecutionId));
         Assert.Equal(WorkflowEvents.Branches.Unknown, Assert.Single(failures.Executions).Branch);
-        await Assert.ThrowsAsync<ArgumentException>(() => host.Workflow.ListExecutionsAsync(new ExecutionQuery(NextToken: "forged")));
+        await Assert.ThrowsAsync<CustomLabels.Core.Data.InvalidPageTokenException>(() => host.Workflow.ListExecutionsAsync(new ExecutionQuery(NextToken: "forged")));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => host.Workflow.ListExecutionsAsync(new ExecutionQuery(MaxResults: 0)));
         await Assert.ThrowsAsync<ExecutionDoesNotExistException>(() => host.Workflow.GetExecutionHistoryAsync("no-such-execution"));
         Assert.Null(await host.Workflow.DescribeExecutionAsync("no-such-execution"));
