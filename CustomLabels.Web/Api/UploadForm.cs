@@ -42,6 +42,11 @@ internal static class UploadForm
         {
             throw ApiProblemException.BadRequest($"The form could not be read: {e.Message}");
         }
+        catch (IOException) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The reader ran out of body before it met the boundary that the content type names.
+            throw ApiProblemException.BadRequest("The form could not be read: its body does not match the multipart boundary of its content type.");
+        }
     }
 
     /// <summary>A number field of the form, or null when absent; 400 when present and not a number in range.</summary>

@@ -10,6 +10,22 @@ public sealed class ProblemDetailsTests(ConfiguredApp fixture) : IClassFixture<C
     private readonly HttpClient _operator = fixture.App.Client(RunningApp.BootstrapKey);
 
     [Theory]
+    [InlineData("/api/detect")]
+    [InlineData("/api/training-images/godot")]
+    public async Task AMultipartBodyThatDoesNotMatchItsBoundaryIsA400Problem(string path)
+    {
+        using var content = new ByteArrayContent(Encoding.ASCII.GetBytes(
+            "--other-boundary\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nnot the boundary\r\n--other-boundary--\r\n"));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=declared-boundary");
+
+        using var response = await _operator.PostAsync(path, content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("multipart boundary", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("GET", "/api/nothing-here", null, HttpStatusCode.NotFound)]
     [InlineData("DELETE", "/api/keys/no-such-key", null, HttpStatusCode.NotFound)]
     [InlineData("POST", "/api/keys", "{\"name\": ", HttpStatusCode.BadRequest)]
