@@ -42,7 +42,7 @@ internal sealed class ImageSamples(SampleRole[] roles, byte[] variants, float[] 
 internal sealed class FeatureExtractor(ResNet18Backbone backbone, ModelOptions options)
 {
     /// <summary>Bump when anything that changes training samples changes, so cached samples are not reused across recipes.</summary>
-    public const string RecipeVersion = "r4";
+    public const string RecipeVersion = "r5";
 
     private const int Channels = ResNet18Backbone.Channels;
     private const int Dimension = RegionFeatures.Dimension;
