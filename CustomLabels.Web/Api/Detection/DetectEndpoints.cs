@@ -89,7 +89,7 @@ internal static class DetectEndpoints
         }
 
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{SafeFileName(file.FileName, image.Format)}";
-        var stored = await store.PutBytesAsync(key, bytes, metadata, cancellationToken);
+        var stored = await store.CreateBytesAsync(key, bytes, metadata, cancellationToken);
 
         var input = WorkflowEvents.ObjectCreated(workflowOptions.Value.BucketName, stored).ToJsonString();
         var execution = await workflow.StartExecutionAsync(input, ExecutionNames.ForObject(stored.Key, stored.ETag), cancellationToken);

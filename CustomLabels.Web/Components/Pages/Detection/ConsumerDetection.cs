@@ -38,7 +38,7 @@ public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workf
 
         var safeName = new string([.. Path.GetFileName(fileName).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]).Trim('.', '_', '-');
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{(safeName.Length is > 0 and <= 100 ? safeName : $"image.{info.Format.ToLowerInvariant()}")}";
-        var stored = await store.PutBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
+        var stored = await store.CreateBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
 
         // Named for the object, so the bucket's own event shares this one execution instead of starting another.
         var run = await workflow.StartExecutionAsync(
