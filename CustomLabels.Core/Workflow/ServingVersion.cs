@@ -36,12 +36,12 @@ public sealed partial class ServingVersion(
     /// <exception cref="ModelNotRunningException">No version serves, none is on the way, or it was not deployed in time.</exception>
     public async Task<string> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        TaskCompletionSource changed = new();
+        TaskCompletionSource? changed = null;
         using var subscription = events.Subscribe(e =>
         {
             if (e.Kind == PipelineEventKind.ProjectVersion)
             {
-                changed.TrySetResult();
+                Volatile.Read(ref changed)?.TrySetResult();
             }
         });
         var started = time.GetTimestamp();
@@ -49,8 +49,9 @@ public sealed partial class ServingVersion(
         while (true)
         {
             // A fresh signal before each look, so that a deployment after the look ends the wait at once.
-            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var signal = changed.Task;
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref changed, next);
+            var signal = next.Task;
             var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
             if (Of(await state.ReadAsync(cancellationToken), versions) is { } serving)
             {
