@@ -14,6 +14,18 @@ public interface IObjectStore
         IReadOnlyDictionary<string, string>? metadata = null,
         CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes an object only if no object has the key yet (S3's <c>If-None-Match: *</c>). Of writers that race for one
+    /// key, exactly one succeeds and every other one gets <see cref="ObjectExistsException"/>; nothing is replaced.
+    /// </summary>
+    /// <exception cref="ObjectExistsException">An object has this key already.</exception>
+    /// <exception cref="InvalidObjectKeyException">The key is not a valid object key.</exception>
+    Task<ObjectInfo> CreateAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Opens an object for reading. The caller disposes the result.</summary>
     /// <exception cref="ObjectNotFoundException">No object has this key.</exception>
     Task<StoredObject> GetAsync(string key, CancellationToken cancellationToken = default);
@@ -35,6 +47,11 @@ public interface IObjectStore
     /// <summary>Copies an object with its metadata to another key.</summary>
     /// <exception cref="ObjectNotFoundException">No object has the source key.</exception>
     Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Copies an object with its metadata to a key that no object has yet; the create-only form of <see cref="CopyAsync"/>.</summary>
+    /// <exception cref="ObjectNotFoundException">No object has the source key.</exception>
+    /// <exception cref="ObjectExistsException">An object has the destination key already.</exception>
+    Task<ObjectInfo> CreateCopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes an object. Deleting a key that does not exist succeeds, as in S3.</summary>
     Task DeleteAsync(string key, CancellationToken cancellationToken = default);
@@ -79,6 +96,14 @@ public sealed class ObjectNotFoundException(string key)
     : Exception($"No object has the key '{key}'.")
 {
     /// <summary>The key that was not found.</summary>
+    public string Key { get; } = key;
+}
+
+/// <summary>A create-only write found an object with its key already: another writer was first.</summary>
+public sealed class ObjectExistsException(string key)
+    : Exception($"An object has the key '{ObjectKey.Printable(key)}' already.")
+{
+    /// <summary>The key that is taken.</summary>
     public string Key { get; } = key;
 }
 

@@ -45,4 +45,32 @@ public static class ObjectStoreExtensions
         using var stream = new MemoryStream(content.ToArray(), writable: false);
         return await store.PutAsync(key, stream, metadata, cancellationToken);
     }
+
+    /// <summary>Writes a byte array as an object only if no object has the key yet.</summary>
+    /// <exception cref="ObjectExistsException">An object has this key already.</exception>
+    public static async Task<ObjectInfo> CreateBytesAsync(
+        this IObjectStore store,
+        string key,
+        ReadOnlyMemory<byte> content,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        return await store.CreateAsync(key, stream, metadata, cancellationToken);
+    }
+
+    /// <summary>Whether the object under <paramref name="key"/> holds exactly these bytes; false when there is none.</summary>
+    public static async Task<bool> HoldsAsync(this IObjectStore store, string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await store.HeadAsync(key, cancellationToken) is { } existing
+                && existing.Size == content.Length
+                && (await store.ReadAllBytesAsync(key, cancellationToken)).AsSpan().SequenceEqual(content.Span);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return false; // deleted in between
+        }
+    }
 }

@@ -43,6 +43,7 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         Forward<IWorkflowService>();
         Forward<ICustomLabelsModel>();
         Forward<IOptions<WorkflowOptions>>();
+        Forward<ServingVersion>();
         Authorization = AddAuthorization();
         SignInAs("operator", "Operator");
     }

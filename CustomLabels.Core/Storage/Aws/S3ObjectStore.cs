@@ -10,6 +10,7 @@ namespace CustomLabels.Core.Storage.Aws;
 public sealed class S3ObjectStore : IObjectStore
 {
     private const string MetadataPrefix = "x-amz-meta-";
+    private const int MaxConditionalAttempts = 3;
 
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
@@ -26,11 +27,27 @@ public sealed class S3ObjectStore : IObjectStore
     public string BucketName => _bucket;
 
     /// <inheritdoc />
-    public async Task<ObjectInfo> PutAsync(
+    public Task<ObjectInfo> PutAsync(
         string key,
         Stream content,
         IReadOnlyDictionary<string, string>? metadata = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(key, content, metadata, createOnly: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ObjectInfo> CreateAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(key, content, metadata, createOnly: true, cancellationToken);
+
+    private async Task<ObjectInfo> WriteAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata,
+        bool createOnly,
+        CancellationToken cancellationToken)
     {
         ObjectKey.Validate(key);
         ArgumentNullException.ThrowIfNull(content);
@@ -47,20 +64,37 @@ public sealed class S3ObjectStore : IObjectStore
 
         try
         {
-            var request = new PutObjectRequest
+            var start = body.Position;
+            for (var attempt = 1; ; attempt++)
             {
-                BucketName = _bucket,
-                Key = key,
-                InputStream = body,
-                AutoCloseStream = false,
-                UseChunkEncoding = false,
-            };
-            foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
-            {
-                request.Metadata[name] = value;
-            }
+                var request = new PutObjectRequest
+                {
+                    BucketName = _bucket,
+                    Key = key,
+                    InputStream = body,
+                    AutoCloseStream = false,
+                    UseChunkEncoding = false,
+                    IfNoneMatch = createOnly ? "*" : null,
+                };
+                foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+                {
+                    request.Metadata[name] = value;
+                }
 
-            await _s3.PutObjectAsync(request, cancellationToken);
+                try
+                {
+                    await _s3.PutObjectAsync(request, cancellationToken);
+                    break;
+                }
+                catch (AmazonS3Exception exception) when (createOnly && IsConditionalConflict(exception) && attempt < MaxConditionalAttempts)
+                {
+                    body.Position = start; // S3 asks to retry a create-only write that met a concurrent one
+                }
+            }
+        }
+        catch (AmazonS3Exception exception) when (createOnly && IsPreconditionFailed(exception))
+        {
+            throw new ObjectExistsException(key);
         }
         finally
         {
@@ -131,26 +165,46 @@ public sealed class S3ObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default)
+    public Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default) =>
+        CopyAsync(sourceKey, destinationKey, createOnly: false, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ObjectInfo> CreateCopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default) =>
+        CopyAsync(sourceKey, destinationKey, createOnly: true, cancellationToken);
+
+    private async Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, bool createOnly, CancellationToken cancellationToken)
     {
         ObjectKey.Validate(sourceKey);
         ObjectKey.Validate(destinationKey);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await _s3.CopyObjectAsync(
-                new CopyObjectRequest
-                {
-                    SourceBucket = _bucket,
-                    SourceKey = sourceKey,
-                    DestinationBucket = _bucket,
-                    DestinationKey = destinationKey,
-                    MetadataDirective = S3MetadataDirective.COPY,
-                },
-                cancellationToken);
-        }
-        catch (AmazonS3Exception exception) when (IsNotFound(exception))
-        {
-            throw new ObjectNotFoundException(sourceKey);
+            try
+            {
+                await _s3.CopyObjectAsync(
+                    new CopyObjectRequest
+                    {
+                        SourceBucket = _bucket,
+                        SourceKey = sourceKey,
+                        DestinationBucket = _bucket,
+                        DestinationKey = destinationKey,
+                        MetadataDirective = S3MetadataDirective.COPY,
+                        IfNoneMatch = createOnly ? "*" : null,
+                    },
+                    cancellationToken);
+                break;
+            }
+            catch (AmazonS3Exception exception) when (IsNotFound(exception))
+            {
+                throw new ObjectNotFoundException(sourceKey);
+            }
+            catch (AmazonS3Exception exception) when (createOnly && IsPreconditionFailed(exception))
+            {
+                throw new ObjectExistsException(destinationKey);
+            }
+            catch (AmazonS3Exception exception) when (createOnly && IsConditionalConflict(exception) && attempt < MaxConditionalAttempts)
+            {
+                // a concurrent write of the destination; S3 asks to try again
+            }
         }
 
         return await HeadAsync(destinationKey, cancellationToken) ?? throw new ObjectNotFoundException(destinationKey);
@@ -162,6 +216,12 @@ public sealed class S3ObjectStore : IObjectStore
         ObjectKey.Validate(key);
         await _s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken);
     }
+
+    private static bool IsPreconditionFailed(AmazonS3Exception exception) =>
+        exception.StatusCode == HttpStatusCode.PreconditionFailed || exception.ErrorCode == "PreconditionFailed";
+
+    private static bool IsConditionalConflict(AmazonS3Exception exception) =>
+        exception.StatusCode == HttpStatusCode.Conflict && exception.ErrorCode == "ConditionalRequestConflict";
 
     private static bool IsNotFound(AmazonS3Exception exception) =>
         exception.StatusCode == HttpStatusCode.NotFound || exception.ErrorCode is "NoSuchKey" or "NotFound";

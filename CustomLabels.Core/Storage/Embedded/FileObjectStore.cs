@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -28,6 +29,9 @@ public sealed partial class FileObjectStore : IObjectStore
 
     // What each object's sidecar said, kept so that listing a large prefix does not read every sidecar again.
     private readonly ConcurrentDictionary<string, ObjectInfo> _described = new(StringComparer.Ordinal);
+
+    // Where hard links are missing, create-only writes of one key take the same lock, so the check and the move are one step.
+    private readonly Lock[] _createLocks = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
 
     /// <summary>Opens (and on first start creates) the bucket under the configured data directory.</summary>
     public FileObjectStore(IOptions<CustomLabelsOptions> options, ILogger<FileObjectStore> logger)
@@ -79,11 +83,27 @@ public sealed partial class FileObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public async Task<ObjectInfo> PutAsync(
+    public Task<ObjectInfo> PutAsync(
         string key,
         Stream content,
         IReadOnlyDictionary<string, string>? metadata = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(key, content, metadata, replace: true, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ObjectInfo> CreateAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default) =>
+        WriteAsync(key, content, metadata, replace: false, cancellationToken);
+
+    private async Task<ObjectInfo> WriteAsync(
+        string key,
+        Stream content,
+        IReadOnlyDictionary<string, string>? metadata,
+        bool replace,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         var path = PrepareTarget(key);
@@ -106,7 +126,7 @@ public sealed partial class FileObjectStore : IObjectStore
                 etag = Convert.ToHexStringLower(md5.GetHashAndReset());
             }
 
-            return Commit(key, path, temp, etag, metadata);
+            return Commit(key, path, temp, etag, metadata, replace);
         }
         finally
         {
@@ -181,7 +201,14 @@ public sealed partial class FileObjectStore : IObjectStore
     }
 
     /// <inheritdoc />
-    public Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default)
+    public Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Copy(sourceKey, destinationKey, replace: true));
+
+    /// <inheritdoc />
+    public Task<ObjectInfo> CreateCopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Copy(sourceKey, destinationKey, replace: false));
+
+    private ObjectInfo Copy(string sourceKey, string destinationKey, bool replace)
     {
         var sourcePath = PathOf(sourceKey);
         var source = new FileInfo(sourcePath);
@@ -196,7 +223,7 @@ public sealed partial class FileObjectStore : IObjectStore
         try
         {
             File.Copy(sourcePath, temp);
-            return Task.FromResult(Commit(destinationKey, path, temp, sourceInfo.ETag, sourceInfo.Metadata));
+            return Commit(destinationKey, path, temp, sourceInfo.ETag, sourceInfo.Metadata, replace);
         }
         catch (FileNotFoundException)
         {
@@ -240,9 +267,17 @@ public sealed partial class FileObjectStore : IObjectStore
         return path;
     }
 
-    private ObjectInfo Commit(string key, string path, string temp, string etag, IReadOnlyDictionary<string, string>? metadata)
+    private ObjectInfo Commit(string key, string path, string temp, string etag, IReadOnlyDictionary<string, string>? metadata, bool replace)
     {
-        File.Move(temp, path, overwrite: true);
+        if (replace)
+        {
+            File.Move(temp, path, overwrite: true);
+        }
+        else
+        {
+            MoveIntoFreeKey(key, path, temp);
+        }
+
         var file = new FileInfo(path);
         var sidecar = new Sidecar(etag, file.Length, file.LastWriteTimeUtc.Ticks, new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
         WriteSidecar(key, sidecar);
@@ -250,6 +285,44 @@ public sealed partial class FileObjectStore : IObjectStore
         Remember(info);
         ObjectCreated?.Invoke(this, info);
         return info;
+    }
+
+    /// <summary>Names the written file by its key only if no file has that name: one step, so of racing writers one wins.</summary>
+    private void MoveIntoFreeKey(string key, string path, string temp)
+    {
+        // .NET's move without overwrite checks and then renames, two steps; link(2) is one, and the kernel refuses it
+        // when the name exists, also for another process. The temporary name is removed by the caller.
+        if (!OperatingSystem.IsWindows())
+        {
+            if (NativeMethods.Link(temp, path) == 0)
+            {
+                return;
+            }
+
+            if (Marshal.GetLastPInvokeError() == NativeMethods.AlreadyExists)
+            {
+                throw new ObjectExistsException(key);
+            }
+
+            // A file system without hard links: the lock below keeps the check and the move one step in this process.
+        }
+
+        lock (_createLocks[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_createLocks.Length)])
+        {
+            if (File.Exists(path))
+            {
+                throw new ObjectExistsException(key);
+            }
+
+            try
+            {
+                File.Move(temp, path, overwrite: false); // on Windows a move that does not replace is one step
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                throw new ObjectExistsException(key);
+            }
+        }
     }
 
     private ObjectInfo Describe(string key, FileInfo file)

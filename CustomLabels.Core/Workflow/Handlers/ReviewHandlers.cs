@@ -94,11 +94,17 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
 
     private async Task<string> CopyOnceAsync(string key, string imageKey, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? marks = null)
     {
-        if (await store.HeadAsync(key, cancellationToken) is null)
+        // The key names the loop, so an object there is this answer's copy from an earlier try: create-only, never replaced.
+        if (await store.HeadAsync(key, cancellationToken) is not null)
+        {
+            return key;
+        }
+
+        try
         {
             if (marks is null)
             {
-                await store.CopyAsync(imageKey, key, cancellationToken);
+                await store.CreateCopyAsync(imageKey, key, cancellationToken);
             }
             else
             {
@@ -109,12 +115,15 @@ internal sealed class CopyToTrainingSetHandler(IObjectStore store, PipelineEvent
                     metadata[name] = value;
                 }
 
-                await store.PutAsync(key, source.Content, metadata, cancellationToken);
+                await store.CreateAsync(key, source.Content, metadata, cancellationToken);
             }
-
-            events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
+        }
+        catch (ObjectExistsException)
+        {
+            return key; // another try of the same answer copied it first
         }
 
+        events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages, key));
         return key;
     }
 

@@ -9,6 +9,7 @@ internal static class WorkflowTaskHandlersServiceCollectionExtensions
     {
         services.AddOptions<WorkflowStepOptions>().BindConfiguration(WorkflowStepOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SystemStateStore>();
+        services.AddSingleton<ServingVersion>();
         services.AddSingleton<ITaskHandler, ApplyParameterChangeHandler>();
         services.AddSingleton<ITaskHandler, CheckTrainingHandler>();
         services.AddSingleton<ITaskHandler, WriteManifestHandler>();

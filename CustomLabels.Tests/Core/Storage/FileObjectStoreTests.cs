@@ -158,6 +158,51 @@ public sealed class FileObjectStoreTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_store.BucketDirectory, "images_labeled_by_folder")));
     }
 
+    [Fact]
+    public async Task OfConcurrentCreatesOfOneKeyExactlyOneWinsAndNothingIsReplaced()
+    {
+        // Two stores over one folder, as two processes would be: only the file system keeps the writes apart.
+        var other = new FileObjectStore(_data.Path, NullLogger<FileObjectStore>.Instance);
+        await _store.PutBytesAsync("images_for_detection/source.jpg", new byte[] { 7, 7, 7 });
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writes = Enumerable.Range(0, 40).Select(i => Task.Run(async () =>
+        {
+            await go.Task;
+            var store = i % 2 == 0 ? _store : other;
+            try
+            {
+                return i % 4 == 3
+                    ? (Index: i, Info: await store.CreateCopyAsync("images_for_detection/source.jpg", "images_labeled_by_folder/cat/same.jpg"))
+                    : (Index: i, Info: await store.CreateBytesAsync("images_labeled_by_folder/cat/same.jpg", new[] { (byte)i }));
+            }
+            catch (ObjectExistsException e)
+            {
+                Assert.Equal("images_labeled_by_folder/cat/same.jpg", e.Key);
+                return (Index: i, Info: (ObjectInfo?)null);
+            }
+        })).ToList();
+        go.SetResult();
+        var results = await Task.WhenAll(writes);
+
+        var winner = Assert.Single(results, r => r.Info is not null);
+        var expected = winner.Index % 4 == 3 ? new byte[] { 7, 7, 7 } : new[] { (byte)winner.Index };
+        Assert.Equal(expected, await File.ReadAllBytesAsync(Path.Combine(_store.BucketDirectory, "images_labeled_by_folder", "cat", "same.jpg")));
+        Assert.Equal(winner.Info!.ETag, (await other.HeadAsync("images_labeled_by_folder/cat/same.jpg"))!.ETag);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data.Path, "tmp")));
+    }
+
+    [Fact]
+    public async Task ACreateOfATakenKeyIsRefusedAndAPutStillReplaces()
+    {
+        await _store.CreateBytesAsync("manifests/a.manifest", new byte[] { 1 });
+
+        await Assert.ThrowsAsync<ObjectExistsException>(() => _store.CreateBytesAsync("manifests/a.manifest", new byte[] { 2 }));
+        await Assert.ThrowsAsync<ObjectExistsException>(() => _store.CreateCopyAsync("manifests/a.manifest", "manifests/a.manifest"));
+        Assert.Equal(new byte[] { 1 }, await _store.ReadAllBytesAsync("manifests/a.manifest"));
+        await _store.PutBytesAsync("manifests/a.manifest", new byte[] { 3 });
+        Assert.Equal(new byte[] { 3 }, await _store.ReadAllBytesAsync("manifests/a.manifest"));
+    }
+
     [Theory]
     [InlineData("../escape.jpg")]
     [InlineData("images_labeled_by_folder/../../etc/passwd")]

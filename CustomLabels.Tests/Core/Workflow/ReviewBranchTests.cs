@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CustomLabels.Core;
 using CustomLabels.Core.Detections;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
@@ -134,6 +135,35 @@ public sealed class ReviewBranchTests : IDisposable
         Assert.Equal([(string)first["rejectedKey"]!], await _parts.KeysAsync(BucketLayout.RejectedImages));
         Assert.Equal(written, await _parts.Store.HeadAsync((string)first["rejectedKey"]!));
         Assert.Empty(await _parts.KeysAsync(BucketLayout.TrainingImages));
+    }
+
+    [Fact]
+    public async Task TheCopyStepRunConcurrentlyWritesOneCopyAnnouncesItOnceAndNeverReplacesIt()
+    {
+        await DetectedAsync("request-1", Image, TestImages.Jpeg());
+        var loop = await CreateLoopAsync("request-1", Image);
+        await _parts.Review.AnswerHumanLoopAsync(loop, HumanLoopAnswer.ForLabel("globex", new BoundingBox(0.25f, 0.125f, 0.5f, 0.625f)), "reviewer-ann");
+        var output = Assert.Single(await _parts.KeysAsync(BucketLayout.HumanLoopOutput));
+        var answer = (await InvokeAsync(new ReadHumanLoopAnswerHandler(_parts.Store), ObjectEvent(output), "ReadHumanLoopAnswer"))!;
+        var announced = new System.Collections.Concurrent.ConcurrentQueue<PipelineEvent>();
+        using var subscription = _parts.Events.Subscribe(announced.Enqueue);
+
+        // A retried step and the first try still in flight: every run copies to the same key, and one write wins.
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var runs = Enumerable.Range(1, 20).Select(attempt => Task.Run(async () =>
+        {
+            await go.Task;
+            return await InvokeAsync(new CopyToTrainingSetHandler(_parts.Store, _parts.Events), answer.DeepClone(), "CopyToTrainingSet", attempt: attempt);
+        })).ToList();
+        go.SetResult();
+        var results = await Task.WhenAll(runs);
+
+        var key = Assert.Single(await _parts.KeysAsync(BucketLayout.TrainingImages));
+        Assert.All(results, r => Assert.Equal(key, (string?)r!["copiedKey"]));
+        Assert.Single(announced, e => e.Kind == PipelineEventKind.TrainingImages && e.Id == key);
+        var written = await _parts.Store.HeadAsync(key);
+        await InvokeAsync(new CopyToTrainingSetHandler(_parts.Store, _parts.Events), answer.DeepClone(), "CopyToTrainingSet", attempt: 21);
+        Assert.Equal(written, await _parts.Store.HeadAsync(key));
     }
 
     [Fact]

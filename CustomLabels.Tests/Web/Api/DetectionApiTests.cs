@@ -55,7 +55,7 @@ public sealed class TrainedApp : IAsyncLifetime
     public static byte[] DemoImage(string label, int index) =>
         File.ReadAllBytes(Path.Combine(ModelTestEnvironment.LogosDev, "demo", "train", label, $"{label}_{index:D2}.jpg"));
 
-    private static MultipartFormDataContent DemoSetZip()
+    internal static MultipartFormDataContent DemoSetZip()
     {
         using var buffer = new MemoryStream();
         using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))

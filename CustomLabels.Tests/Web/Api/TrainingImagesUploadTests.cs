@@ -68,6 +68,42 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
     }
 
     [Fact]
+    public async Task ConcurrentUploadsOfDifferentImagesUnderOneNameStoreExactlyOneAndRefuseTheRestWith409()
+    {
+        var images = Directory.EnumerateFiles(Path.Combine(ModelTestEnvironment.LogosDev, "train"), "*.jpg", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Take(50)
+            .Select(File.ReadAllBytes)
+            .ToList();
+        Assert.Equal(50, images.Select(Convert.ToHexString).Distinct().Count());
+
+        // Several rounds, each of 50 uploads released at once, so that a check and a write that are not one step meet.
+        for (var round = 0; round < 4; round++)
+        {
+            var label = NewLabel();
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var uploads = images.Select(async bytes =>
+            {
+                await go.Task;
+                using var response = await _operator.PostAsync($"/api/training-images/{label}", Files(("same.jpg", bytes)));
+                return (response.StatusCode, Body: await response.Content.ReadFromJsonAsync<JsonObject>(), Bytes: bytes);
+            }).ToList();
+            go.SetResult();
+            var answers = await Task.WhenAll(uploads);
+
+            var winner = Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(1, (int)winner.Body!["stored"]!);
+            Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.OK), a =>
+            {
+                Assert.Equal(HttpStatusCode.Conflict, a.StatusCode);
+                Assert.Equal("exists", (string?)a.Body!["results"]![0]!["refusal"]);
+            });
+            Assert.Equal(winner.Bytes, await File.ReadAllBytesAsync(BucketFile("images_labeled_by_folder", label, "same.jpg")));
+            Assert.Equal(["same.jpg"], Directory.GetFiles(BucketFile("images_labeled_by_folder", label)).Select(Path.GetFileName));
+        }
+    }
+
+    [Fact]
     public async Task AZipOfLabelFoldersStoresEachImageUnderItsFolder()
     {
         var (first, second) = (NewLabel(), NewLabel());

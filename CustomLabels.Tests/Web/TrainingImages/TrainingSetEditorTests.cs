@@ -104,12 +104,47 @@ public sealed class TrainingSetEditorTests : IDisposable
         await _editor.AddAsync("1.jpg", new MemoryStream(Image("geany", 1)), "geanie", CancellationToken.None);
         await _editor.AddAsync("2.jpg", new MemoryStream(Image("geany", 2)), "geanie", CancellationToken.None);
 
-        Assert.Equal(2, await _editor.RenameLabelAsync("geanie", "geany", CancellationToken.None));
+        var renamed = await _editor.RenameLabelAsync("geanie", "geany", CancellationToken.None);
+        Assert.Equal((2, 0), (renamed.Moved, renamed.Kept.Count));
         var set = await TrainingSet.LoadAsync(_store, [], CancellationToken.None);
         Assert.Equal([new LabelSummary("geany", 2, 2)], set.Labels);
 
         await _editor.DeleteImageAsync(set.ImagesOf("geany")[0], CancellationToken.None);
         Assert.Equal(["images_labeled_by_folder/geany/2.jpg"], await KeysAsync());
+    }
+
+    [Fact]
+    public async Task RenamingALabelOntoOneWithOtherImagesOfTheSameNameKeepsThemBothAndSaysSo()
+    {
+        await _editor.AddAsync("same.jpg", new MemoryStream(Image("geany", 1)), "geanie", CancellationToken.None);
+        await _editor.AddAsync("twin.jpg", new MemoryStream(Image("geany", 2)), "geanie", CancellationToken.None);
+        await _editor.AddAsync("only.jpg", new MemoryStream(Image("geany", 3)), "geanie", CancellationToken.None);
+        await _editor.AddAsync("same.jpg", new MemoryStream(Image("geany", 4)), "geany", CancellationToken.None);
+        await _editor.AddAsync("twin.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None);
+
+        var renamed = await _editor.RenameLabelAsync("geanie", "geany", CancellationToken.None);
+
+        Assert.Equal(2, renamed.Moved);
+        Assert.Equal(["same.jpg"], renamed.Kept);
+        Assert.Equal(Image("geany", 4), await _store.ReadAllBytesAsync("images_labeled_by_folder/geany/same.jpg"));
+        Assert.Equal(Image("geany", 1), await _store.ReadAllBytesAsync("images_labeled_by_folder/geanie/same.jpg"));
+        Assert.Equal(
+            ["images_labeled_by_folder/geanie/same.jpg", "images_labeled_by_folder/geany/only.jpg", "images_labeled_by_folder/geany/same.jpg", "images_labeled_by_folder/geany/twin.jpg"],
+            await KeysAsync());
+    }
+
+    [Fact]
+    public async Task AnUploadUnderATakenNameIsRefusedAndTheImageThereIsKept()
+    {
+        await _editor.AddAsync("a.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None);
+
+        var again = Assert.Single(await _editor.AddAsync("a.jpg", new MemoryStream(Image("geany", 1)), "geany", CancellationToken.None));
+        var other = Assert.Single(await _editor.AddAsync("a.jpg", new MemoryStream(Image("geany", 2)), "geany", CancellationToken.None));
+
+        Assert.True(again.Accepted);
+        Assert.False(other.Accepted);
+        Assert.Contains("already under 'geany'", other.Refusal, StringComparison.Ordinal);
+        Assert.Equal(Image("geany", 1), await _store.ReadAllBytesAsync("images_labeled_by_folder/geany/a.jpg"));
     }
 
     [Fact]

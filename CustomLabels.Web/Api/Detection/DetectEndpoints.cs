@@ -46,7 +46,8 @@ internal static class DetectEndpoints
         HttpContext context,
         [FromServices] IObjectStore store,
         [FromServices] IWorkflowService workflow,
-        [FromServices] ICustomLabelsModel model,
+        [FromServices] ServingVersion serving,
+        [FromServices] TimeProvider time,
         [FromServices] IOptions<ApiOptions> options,
         [FromServices] IOptions<WorkflowOptions> workflowOptions,
         CancellationToken cancellationToken)
@@ -70,12 +71,11 @@ internal static class DetectEndpoints
         var bytes = await ReadAsync(file, cancellationToken);
         var image = ImageInspector.Inspect(bytes);
 
-        // Refuse before storing, so that no image waits under images_for_detection/ for a model that is not there.
-        var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
-        if (!versions.Any(v => v.Status == ProjectVersionStatus.Running))
-        {
-            throw new ModelNotRunningException("No model version is running yet: train and deploy one before detecting.");
-        }
+        // Refuse before storing, so that no image waits under images_for_detection/ for a model that is not there; during
+        // the first deployment, wait for it within the detection timeout.
+        var started = time.GetTimestamp();
+        await serving.WaitAsync(options.Value.DetectionTimeout, cancellationToken);
+        var left = options.Value.DetectionTimeout - time.GetElapsedTime(started);
 
         var metadata = new Dictionary<string, string> { [RequestedByMetadata] = context.User.CallerName() };
         if (minConfidence is { } min)
@@ -89,7 +89,7 @@ internal static class DetectEndpoints
         }
 
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{SafeFileName(file.FileName, image.Format)}";
-        var stored = await store.PutBytesAsync(key, bytes, metadata, cancellationToken);
+        var stored = await store.CreateBytesAsync(key, bytes, metadata, cancellationToken);
 
         var input = WorkflowEvents.ObjectCreated(workflowOptions.Value.BucketName, stored).ToJsonString();
         var execution = await workflow.StartExecutionAsync(input, ExecutionNames.ForObject(stored.Key, stored.ETag), cancellationToken);
@@ -97,7 +97,7 @@ internal static class DetectEndpoints
         ExecutionDetail detail;
         try
         {
-            detail = await workflow.WaitForCompletionAsync(execution.ExecutionId, options.Value.DetectionTimeout, cancellationToken);
+            detail = await workflow.WaitForCompletionAsync(execution.ExecutionId, left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1), cancellationToken);
         }
         catch (TimeoutException)
         {

@@ -146,18 +146,19 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
             return Refuse(display, label, "not-an-image", e.Message);
         }
 
+        // Create-only: of uploads that race for one name, exactly one is stored; the others meet it as existing.
         var key = BucketLayout.TrainingImageKey(label, fileName);
-        var existing = await store.HeadAsync(key, cancellationToken);
-        if (existing is not null)
+        try
         {
-            var current = existing.Size == bytes.Length ? await store.ReadAllBytesAsync(key, cancellationToken) : [];
-            return current.AsSpan().SequenceEqual(bytes)
+            await store.CreateBytesAsync(key, bytes, new Dictionary<string, string> { ["origin"] = "upload" }, cancellationToken);
+            return new UploadResult(display, UploadResult.Stored, label, key);
+        }
+        catch (ObjectExistsException)
+        {
+            return await store.HoldsAsync(key, bytes, cancellationToken)
                 ? new UploadResult(display, UploadResult.Unchanged, label, key)
                 : Refuse(display, label, "exists", $"'{fileName}' exists in label '{label}' with other content; rename the file or delete the existing one.");
         }
-
-        await store.PutBytesAsync(key, bytes, new Dictionary<string, string> { ["origin"] = "upload" }, cancellationToken);
-        return new UploadResult(display, UploadResult.Stored, label, key);
     }
 
     /// <summary>The label and file name of a zip entry: the innermost folder names the label, or the label in the path for entries at the root.</summary>

@@ -20,25 +20,21 @@ public sealed record DetectionOutcome(
 /// A consumer's detection from the dashboard, by the one path every detection takes: the image is stored under
 /// <c>images_for_detection/</c> and the detection run that it starts is awaited.
 /// </summary>
-public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workflow, ICustomLabelsModel model, IOptions<WorkflowOptions> workflowOptions)
+public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workflow, ServingVersion serving, IOptions<WorkflowOptions> workflowOptions)
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     /// <exception cref="InvalidImageException">Not an image.</exception>
     /// <exception cref="ImageTooLargeException">Too large.</exception>
-    /// <exception cref="ModelNotRunningException">No version is running.</exception>
+    /// <exception cref="ModelNotRunningException">No version serves, and none is being deployed in time.</exception>
     public async Task<DetectionOutcome> DetectAsync(string fileName, byte[] image, string requestedBy, CancellationToken cancellationToken)
     {
         var info = ImageInspector.Inspect(image);
-        var versions = await model.DescribeProjectVersionsAsync(null, cancellationToken);
-        if (!versions.Any(v => v.Status == ProjectVersionStatus.Running))
-        {
-            throw new ModelNotRunningException("No model version is running yet: train and deploy one before detecting.");
-        }
+        await serving.WaitAsync(Timeout, cancellationToken); // during the first deployment, waits for it
 
         var safeName = new string([.. Path.GetFileName(fileName).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]).Trim('.', '_', '-');
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{(safeName.Length is > 0 and <= 100 ? safeName : $"image.{info.Format.ToLowerInvariant()}")}";
-        var stored = await store.PutBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
+        var stored = await store.CreateBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
 
         // Named for the object, so the bucket's own event shares this one execution instead of starting another.
         var run = await workflow.StartExecutionAsync(

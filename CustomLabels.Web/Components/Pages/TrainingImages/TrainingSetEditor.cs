@@ -14,6 +14,11 @@ public sealed record UploadOutcome(string Name, string? Key, string? Refusal)
     public bool Accepted => Key is not null;
 }
 
+/// <summary>What a label rename did.</summary>
+/// <param name="Moved">The images now under the new label.</param>
+/// <param name="Kept">The file names left under the old label, because the new label has other images by those names.</param>
+public sealed record LabelRename(int Moved, IReadOnlyList<string> Kept);
+
 /// <summary>
 /// Changes to the training set: uploads (images under one label, or a zip of label folders), renames and deletes.
 /// Every image is checked before it is written; a refused one is reported with its reason and writes nothing.
@@ -52,11 +57,15 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
         return outcomes;
     }
 
-    /// <summary>Moves every image of a label to another label (merging when it exists).</summary>
-    public async Task<int> RenameLabelAsync(string label, string newLabel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves every image of a label to another label (merging when it exists). An image whose name is taken there by
+    /// other content stays where it is, named in the result; one taken by the same content is merged into it.
+    /// </summary>
+    public async Task<LabelRename> RenameLabelAsync(string label, string newLabel, CancellationToken cancellationToken)
     {
         newLabel = ObjectKey.ValidateSegment(newLabel.Trim(), "label");
         var moved = 0;
+        var kept = new List<string>();
         var keys = new List<string>();
         await foreach (var info in store.ListAllAsync($"{BucketLayout.TrainingImages}{ObjectKey.ValidateSegment(label, "label")}/", cancellationToken))
         {
@@ -66,13 +75,31 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
         foreach (var key in keys)
         {
             var fileName = key[(key.LastIndexOf('/') + 1)..];
-            await store.CopyAsync(key, BucketLayout.TrainingImageKey(newLabel, fileName), cancellationToken);
+            var target = BucketLayout.TrainingImageKey(newLabel, fileName);
+            if (target == key)
+            {
+                continue;
+            }
+
+            try
+            {
+                await store.CreateCopyAsync(key, target, cancellationToken);
+            }
+            catch (ObjectExistsException)
+            {
+                if (!await SameContentAsync(key, target, cancellationToken))
+                {
+                    kept.Add(fileName);
+                    continue;
+                }
+            }
+
             await store.DeleteAsync(key, cancellationToken);
             moved++;
         }
 
         events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
-        return moved;
+        return new LabelRename(moved, kept);
     }
 
     /// <summary>Deletes every image of a label.</summary>
@@ -98,12 +125,20 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
     {
         ArgumentNullException.ThrowIfNull(image);
         var key = BucketLayout.TrainingImageKey(image.Label, newFileName.Trim());
-        if (await store.HeadAsync(key, cancellationToken) is not null)
+        if (key == image.Key)
+        {
+            return key;
+        }
+
+        try
+        {
+            await store.CreateCopyAsync(image.Key, key, cancellationToken);
+        }
+        catch (ObjectExistsException)
         {
             throw new InvalidOperationException($"An image named '{newFileName.Trim()}' is already under '{image.Label}'.");
         }
 
-        await store.CopyAsync(image.Key, key, cancellationToken);
         await store.DeleteAsync(image.Key, cancellationToken);
         events.Publish(new PipelineEvent(PipelineEventKind.TrainingImages));
         return key;
@@ -181,8 +216,32 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
             return new UploadOutcome(name, null, e.Message);
         }
 
-        await store.PutBytesAsync(key, image, cancellationToken: cancellationToken);
+        // Create-only: an upload never replaces an image; the same image again is taken as already there.
+        try
+        {
+            await store.CreateBytesAsync(key, image, cancellationToken: cancellationToken);
+        }
+        catch (ObjectExistsException)
+        {
+            if (!await store.HoldsAsync(key, image, cancellationToken))
+            {
+                return new UploadOutcome(name, null, $"an image named '{key[(key.LastIndexOf('/') + 1)..]}' is already under '{label}' with other content");
+            }
+        }
+
         return new UploadOutcome(name, key, null);
+    }
+
+    private async Task<bool> SameContentAsync(string key, string otherKey, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.HoldsAsync(otherKey, await store.ReadAllBytesAsync(key, cancellationToken), cancellationToken);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reads a stream whole, or returns null as soon as it passes the limit.</summary>
