@@ -132,7 +132,15 @@ public sealed record ProjectVersion
 /// <param name="Image">The encoded image bytes (JPEG, PNG, ...).</param>
 /// <param name="MinConfidence">Labels below this confidence (0..100) are left out; Rekognition's default is the per-label threshold, here 0 when null.</param>
 /// <param name="MaxResults">The most labels to return; all when null.</param>
-public sealed record DetectCustomLabelsRequest(string VersionName, ReadOnlyMemory<byte> Image, float? MinConfidence = null, int? MaxResults = null);
+public sealed record DetectCustomLabelsRequest(string VersionName, ReadOnlyMemory<byte> Image, float? MinConfidence = null, int? MaxResults = null)
+{
+    /// <summary>
+    /// The image's key in the pipeline's bucket, when it is stored there (null when it is not): Rekognition is then
+    /// given the object (<c>Image.S3Object</c>, up to 15 MB) instead of the bytes (<c>Image.Bytes</c>, at most 5 MB).
+    /// The embedded model reads <see cref="Image"/> either way.
+    /// </summary>
+    public string? ImageKey { get; init; }
+}
 
 /// <summary>DetectCustomLabels' answer.</summary>
 /// <param name="CustomLabels">The labels, best first.</param>

@@ -125,12 +125,14 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         var body = new JsonObject
         {
             ["ProjectVersionArn"] = arn,
-            ["Image"] = new JsonObject { ["Bytes"] = Convert.ToBase64String(request.Image.Span) },
+            ["Image"] = request.ImageKey is { } key
+                ? new JsonObject { ["S3Object"] = new JsonObject { ["Bucket"] = _bucket, ["Name"] = key } }
+                : new JsonObject { ["Bytes"] = Convert.ToBase64String(request.Image.Span) },
+
+            // Without MinConfidence Rekognition leaves out every label below its own assumed threshold, which cuts
+            // the reviewer's list short for exactly the doubtful images; the port's null means 0.
+            ["MinConfidence"] = request.MinConfidence ?? 0,
         };
-        if (request.MinConfidence is { } minConfidence)
-        {
-            body["MinConfidence"] = minConfidence;
-        }
 
         if (request.MaxResults is { } maxResults)
         {

@@ -130,6 +130,44 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task DetectCustomLabelsAsksForEveryLabelWithMinConfidenceZeroWhenTheCallerSetsNone()
+    {
+        await SeedArnAsync();
+        _server.Respond(200, """{"CustomLabels":[{"Name":"cat","Confidence":12.5}]}""");
+
+        var result = await _model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest("v2", new byte[] { 0xFF, 0xD8, 0xFF }));
+
+        Assert.Equal([new CustomLabel("cat", 12.5f)], result.CustomLabels);
+        var request = _server.Requests[^1];
+        await botocore.AssertMatchesModelAsync("rekognition", "DetectCustomLabels", request);
+        var minConfidence = JsonNode.Parse(request.Body)!["MinConfidence"];
+        Assert.NotNull(minConfidence);
+        Assert.Equal(0, minConfidence.GetValue<float>());
+    }
+
+    [Fact]
+    public async Task DetectCustomLabelsNamesAnImageInTheBucketAsAnS3ObjectInsteadOfSendingItsBytes()
+    {
+        await SeedArnAsync();
+        _server.Respond(200, """{"CustomLabels":[{"Name":"dog","Confidence":93.25}]}""");
+        var image = new byte[6 * 1024 * 1024]; // over Image.Bytes' 5 MB cap, under the product's 15 MB
+        image[0] = 0xFF;
+        image[1] = 0xD8;
+
+        var result = await _model.DetectCustomLabelsAsync(
+            new DetectCustomLabelsRequest("v2", image) { ImageKey = "images_for_detection/big photo.jpg" });
+
+        Assert.Equal([new CustomLabel("dog", 93.25f)], result.CustomLabels);
+        var request = _server.Requests[^1];
+        await botocore.AssertMatchesModelAsync("rekognition", "DetectCustomLabels", request);
+        var sent = JsonNode.Parse(request.Body)!["Image"]!.AsObject();
+        Assert.Null(sent["Bytes"]);
+        Assert.Equal(AwsTest.Bucket, sent["S3Object"]!["Bucket"]!.GetValue<string>());
+        Assert.Equal("images_for_detection/big photo.jpg", sent["S3Object"]!["Name"]!.GetValue<string>());
+        Assert.True(request.Body.Length < 4096, $"the request carried {request.Body.Length} bytes");
+    }
+
+    [Fact]
     public async Task DetectCustomLabelsReadsEachLabelsGeometryWhenTheServiceReturnsIt()
     {
         await SeedArnAsync();
