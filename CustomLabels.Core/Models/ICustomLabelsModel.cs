@@ -65,6 +65,24 @@ public enum ProjectVersionStatus
 
     /// <summary>Being deleted.</summary>
     [JsonStringEnumMemberName("DELETING")] Deleting,
+
+    /// <summary>Being copied from another project (Rekognition's CopyProjectVersion).</summary>
+    [JsonStringEnumMemberName("COPYING_IN_PROGRESS")] CopyingInProgress,
+
+    /// <summary>Copied from another project.</summary>
+    [JsonStringEnumMemberName("COPYING_COMPLETED")] CopyingCompleted,
+
+    /// <summary>A copy failed.</summary>
+    [JsonStringEnumMemberName("COPYING_FAILED")] CopyingFailed,
+
+    /// <summary>Deprecated by the service; it can no longer be started.</summary>
+    [JsonStringEnumMemberName("DEPRECATED")] Deprecated,
+
+    /// <summary>Expired; it can no longer be started.</summary>
+    [JsonStringEnumMemberName("EXPIRED")] Expired,
+
+    /// <summary>A status the service added after this version of the product; <see cref="ProjectVersion.StatusText"/> has it.</summary>
+    [JsonStringEnumMemberName("OTHER")] Other,
 }
 
 /// <summary>What to train.</summary>
@@ -89,6 +107,9 @@ public sealed record ProjectVersion
 
     /// <summary>The status.</summary>
     public required ProjectVersionStatus Status { get; init; }
+
+    /// <summary>The status as the service named it, when it is one the product does not know (<see cref="ProjectVersionStatus.Other"/>); null otherwise.</summary>
+    public string? StatusText { get; init; }
 
     /// <summary>Why the status is what it is, notably why training failed.</summary>
     public string? StatusMessage { get; init; }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Aws;
 using Microsoft.Extensions.Options;
@@ -173,6 +172,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
             VersionName = VersionNameOf(arn),
             ProjectVersionArn = arn,
             Status = ParseStatus(status),
+            StatusText = ParseStatus(status) == ProjectVersionStatus.Other ? status : null,
             StatusMessage = AwsJson.Text(item["StatusMessage"]),
             CreationTimestamp = AwsJson.Timestamp(item["CreationTimestamp"]) ?? DateTimeOffset.UnixEpoch,
             TrainingEndTimestamp = AwsJson.Timestamp(item["TrainingEndTimestamp"]),
@@ -186,8 +186,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         };
     }
 
-    private static ProjectVersionStatus ParseStatus(string status) =>
-        JsonSerializer.Deserialize<ProjectVersionStatus>(JsonValue.Create(status));
+    private static ProjectVersionStatus ParseStatus(string status) => AwsJson.Enum(status, ProjectVersionStatus.Other);
 
     private JsonObject Manifest(string key) => new()
     {
@@ -200,7 +199,9 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         var version = described.Count > 0
             ? described[0]
             : throw new AwsResourceNotFoundException($"There is no model version named '{versionName}'.");
-        return AwsJson.Text(answer["Status"]) is { } status ? version with { Status = ParseStatus(status) } : version;
+        return AwsJson.Text(answer["Status"]) is { } status
+            ? version with { Status = ParseStatus(status), StatusText = ParseStatus(status) == ProjectVersionStatus.Other ? status : null }
+            : version;
     }
 
     private async Task<string> ArnOfAsync(string versionName, CancellationToken cancellationToken)

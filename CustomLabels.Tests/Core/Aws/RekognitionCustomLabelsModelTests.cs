@@ -95,6 +95,37 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task DescribeProjectVersionsListsStatusesAwsAddedAndKeepsAnUnknownOneAsText()
+    {
+        string Version(string name, int second, string status) =>
+            $$"""{"ProjectVersionArn":"arn:aws:rekognition:us-east-1:123456789012:project/customlabels/version/{{name}}/1700000000000","CreationTimestamp":{{1700000000 + second}},"Status":"{{status}}"}""";
+        _server.Respond(200, $$"""
+            {"ProjectVersionDescriptions":[{{Version("v1", 1, "COPYING_IN_PROGRESS")}},{{Version("v2", 2, "COPYING_COMPLETED")}},{{Version("v3", 3, "COPYING_FAILED")}},
+              {{Version("v4", 4, "DEPRECATED")}},{{Version("v5", 5, "EXPIRED")}},{{Version("v6", 6, "RETIRED_BY_A_LATER_RELEASE")}},{{Version("v7", 7, "RUNNING")}}]}
+            """);
+
+        var versions = await _model.DescribeProjectVersionsAsync();
+
+        Assert.Equal(
+            [
+                ProjectVersionStatus.Running, ProjectVersionStatus.Other, ProjectVersionStatus.Expired, ProjectVersionStatus.Deprecated,
+                ProjectVersionStatus.CopyingFailed, ProjectVersionStatus.CopyingCompleted, ProjectVersionStatus.CopyingInProgress,
+            ],
+            versions.Select(v => v.Status));
+        Assert.Equal("RETIRED_BY_A_LATER_RELEASE", versions[1].StatusText);
+        Assert.Null(versions[0].StatusText);
+    }
+
+    [Fact]
+    public async Task EveryProjectVersionStatusInBotocoresModelIsKnown()
+    {
+        var known = Enum.GetValues<ProjectVersionStatus>().Where(s => s != ProjectVersionStatus.Other)
+            .Select(s => System.Text.Json.JsonSerializer.Serialize(s).Trim('"')).Order();
+
+        Assert.Equal((await botocore.EnumAsync("rekognition", "ProjectVersionStatus")).Order(), known);
+    }
+
+    [Fact]
     public async Task StartAndStopProjectVersionNameTheVersionByItsArn()
     {
         var described = $$"""{"ProjectVersionDescriptions":[{"ProjectVersionArn":"{{VersionArn}}","CreationTimestamp":1700000100,"Status":"TRAINING_COMPLETED"}]}""";
