@@ -326,6 +326,23 @@ public static class AwsJson
     /// <summary>A timestamp as the JSON protocol sends it: epoch seconds with milliseconds.</summary>
     public static JsonNode EpochSeconds(DateTimeOffset time) => JsonValue.Create(time.ToUnixTimeMilliseconds() / 1000.0);
 
+    /// <summary>
+    /// An enum member by its wire name, or <paramref name="other"/> for a name AWS added after this version of the
+    /// product (a closed list would throw, and one new value would break every listing).
+    /// </summary>
+    public static TEnum Enum<TEnum>(string text, TEnum other)
+        where TEnum : struct, System.Enum
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TEnum>(JsonValue.Create(text));
+        }
+        catch (JsonException)
+        {
+            return other;
+        }
+    }
+
     /// <summary>A string member, or null.</summary>
     public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

@@ -35,6 +35,9 @@ public static class AwsErrors
         "ProvisionedThroughputExceededException", "RequestThrottled", "RequestThrottledException", "SlowDown",
         "ServiceUnavailable", "ServiceUnavailableException", "InternalServerError", "InternalServerException",
         "InternalFailure", "InternalError", "ServiceException",
+
+        // EventBridge: another call changed the rule at the same moment; SNS: the topic's KMS key is throttled.
+        "ConcurrentModificationException", "KMSThrottling",
     };
 
     /// <summary>True when a call that failed with this code and status may succeed if tried again later.</summary>
@@ -56,7 +59,7 @@ public static class AwsErrors
                 or "ParameterNotFound" or "ParameterVersionNotFound" => new AwsResourceNotFoundException(message, error),
             "ConflictException" or "ResourceInUseException" or "ExecutionAlreadyExists" or "ConditionalCheckFailedException"
                 => new AwsConflictException(message, error),
-            "ValidationException" or "InvalidParameterException" or "InvalidParameterValueException" or "InvalidArn"
+            "ValidationException" or "InvalidParameterException" or "InvalidParameterValueException" or "ParameterValueInvalid" or "InvalidArn"
                 or "InvalidExecutionInput" or "InvalidName" or "InvalidToken" or "InvalidParameter" or "InvalidS3ObjectException"
                 or "SerializationException" => new ArgumentException(message, error),
             "AccessDeniedException" or "AccessDenied" or "AuthorizationError" or "UnrecognizedClientException"

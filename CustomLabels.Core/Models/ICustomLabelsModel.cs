@@ -65,6 +65,24 @@ public enum ProjectVersionStatus
 
     /// <summary>Being deleted.</summary>
     [JsonStringEnumMemberName("DELETING")] Deleting,
+
+    /// <summary>Being copied from another project (Rekognition's CopyProjectVersion).</summary>
+    [JsonStringEnumMemberName("COPYING_IN_PROGRESS")] CopyingInProgress,
+
+    /// <summary>Copied from another project.</summary>
+    [JsonStringEnumMemberName("COPYING_COMPLETED")] CopyingCompleted,
+
+    /// <summary>A copy failed.</summary>
+    [JsonStringEnumMemberName("COPYING_FAILED")] CopyingFailed,
+
+    /// <summary>Deprecated by the service; it can no longer be started.</summary>
+    [JsonStringEnumMemberName("DEPRECATED")] Deprecated,
+
+    /// <summary>Expired; it can no longer be started.</summary>
+    [JsonStringEnumMemberName("EXPIRED")] Expired,
+
+    /// <summary>A status the service added after this version of the product; <see cref="ProjectVersion.StatusText"/> has it.</summary>
+    [JsonStringEnumMemberName("OTHER")] Other,
 }
 
 /// <summary>What to train.</summary>
@@ -89,6 +107,9 @@ public sealed record ProjectVersion
 
     /// <summary>The status.</summary>
     public required ProjectVersionStatus Status { get; init; }
+
+    /// <summary>The status as the service named it, when it is one the product does not know (<see cref="ProjectVersionStatus.Other"/>); null otherwise.</summary>
+    public string? StatusText { get; init; }
 
     /// <summary>Why the status is what it is, notably why training failed.</summary>
     public string? StatusMessage { get; init; }
@@ -132,7 +153,15 @@ public sealed record ProjectVersion
 /// <param name="Image">The encoded image bytes (JPEG, PNG, ...).</param>
 /// <param name="MinConfidence">Labels below this confidence (0..100) are left out; Rekognition's default is the per-label threshold, here 0 when null.</param>
 /// <param name="MaxResults">The most labels to return; all when null.</param>
-public sealed record DetectCustomLabelsRequest(string VersionName, ReadOnlyMemory<byte> Image, float? MinConfidence = null, int? MaxResults = null);
+public sealed record DetectCustomLabelsRequest(string VersionName, ReadOnlyMemory<byte> Image, float? MinConfidence = null, int? MaxResults = null)
+{
+    /// <summary>
+    /// The image's key in the pipeline's bucket, when it is stored there (null when it is not): Rekognition is then
+    /// given the object (<c>Image.S3Object</c>, up to 15 MB) instead of the bytes (<c>Image.Bytes</c>, at most 5 MB).
+    /// The embedded model reads <see cref="Image"/> either way.
+    /// </summary>
+    public string? ImageKey { get; init; }
+}
 
 /// <summary>DetectCustomLabels' answer.</summary>
 /// <param name="CustomLabels">The labels, best first.</param>

@@ -43,6 +43,12 @@ public enum ExecutionStatus
 
     /// <summary>Aborted.</summary>
     [JsonStringEnumMemberName("ABORTED")] Aborted,
+
+    /// <summary>Failed, timed out or aborted, and being redriven: it runs again from where it stopped.</summary>
+    [JsonStringEnumMemberName("PENDING_REDRIVE")] PendingRedrive,
+
+    /// <summary>A status the service added after this version of the product; <see cref="ExecutionSummary.StatusText"/> has it.</summary>
+    [JsonStringEnumMemberName("OTHER")] Other,
 }
 
 /// <summary>One execution in a list.</summary>
@@ -58,7 +64,11 @@ public sealed record ExecutionSummary(
     string Branch,
     ExecutionStatus Status,
     DateTimeOffset StartDate,
-    DateTimeOffset? StopDate);
+    DateTimeOffset? StopDate)
+{
+    /// <summary>The status as the service named it, when it is one the product does not know (<see cref="ExecutionStatus.Other"/>); null otherwise.</summary>
+    public string? StatusText { get; init; }
+}
 
 /// <summary>One execution with its input, output and error.</summary>
 public sealed record ExecutionDetail(

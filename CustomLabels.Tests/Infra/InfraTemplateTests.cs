@@ -115,6 +115,55 @@ public sealed partial class InfraTemplateTests
         }
     }
 
+    [Fact]
+    public void TheDeployedPollsKeepASeventyTwoHourTrainingUnderStepFunctionsHistoryLimit()
+    {
+        const int historyLimit = 25_000; // Step Functions' events per standard execution
+        var training = TimeSpan.FromHours(72); // Rekognition Custom Labels' longest training
+        var starting = TimeSpan.FromHours(2);
+        const int restOfTheRun = 500; // every other state of the training branch, retries included, with room to spare
+
+        // The polls come from the check step's function: its settings are the workflow's step options.
+        var variables = Resources["CheckTrainingFunction"]!["Properties"]!["Environment"]!["Variables"]!.AsObject();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(variables
+                .Where(v => v.Key.StartsWith("CustomLabels__Workflow__Steps__", StringComparison.Ordinal))
+                .Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value!.ToString())))
+            .Build();
+        var steps = configuration.GetSection(WorkflowStepOptions.SectionName).Get<WorkflowStepOptions>() ?? new WorkflowStepOptions();
+
+        var events = (training.TotalSeconds / steps.TrainingPollSeconds * EventsPerPoll("WaitForTraining"))
+                     + (starting.TotalSeconds / steps.StartPollSeconds * EventsPerPoll("WaitForStart"))
+                     + restOfTheRun;
+
+        Assert.True(events < historyLimit, $"A 72-hour training polled every {steps.TrainingPollSeconds} s and a 2-hour start polled every {steps.StartPollSeconds} s write about {events:0} history events, over the {historyLimit} limit.");
+        Assert.True(steps.TrainingPollSeconds <= 600, $"A training poll of {steps.TrainingPollSeconds} s lets a finished version wait too long.");
+    }
+
+    /// <summary>The history events of one round of a poll loop of the definition, from its Wait state back to it.</summary>
+    private static int EventsPerPoll(string waitState)
+    {
+        var states = JsonNode.Parse(Files.Value.Definition)!["States"]!.AsObject();
+        var events = 0;
+        var name = waitState;
+        for (var steps = 0; steps < 10; steps++)
+        {
+            var state = states[name]!;
+            var type = state["Type"]!.GetValue<string>();
+
+            // Entered and Exited for every state; a Task adds Scheduled, Started and Succeeded.
+            events += type == "Task" ? 5 : 2;
+            name = type == "Choice"
+                ? state["Choices"]!.AsArray().Select(c => c!["Next"]!.GetValue<string>()).Single(n => n == waitState)
+                : state["Next"]!.GetValue<string>();
+            if (name == waitState)
+            {
+                return events;
+            }
+        }
+
+        throw new InvalidOperationException($"{waitState} is not in a poll loop.");
+    }
+
     private static List<string> HandlerNames()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -47,6 +47,7 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
         var settings = AwsTest.Settings(table);
         settings["CustomLabels:Aws:ServiceUrls:DynamoDb"] = dynalite.Server.Url;
         settings["CustomLabels:Aws:ServiceUrls:Sns"] = _sns.BaseAddress.ToString();
+        settings["CustomLabels:Aws:ServiceUrls:StepFunctions"] = _sns.BaseAddress.ToString();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<Amazon.Runtime.AWSCredentials>(AwsTest.Credentials);
         builder.AddCustomLabelsCore();
@@ -136,6 +137,38 @@ public sealed class LambdaFunctionTests(DynaliteFixture dynalite) : IAsyncLifeti
         Assert.Equal("CustomLabels.InvalidInput", JsonNode.Parse(_results["r4"].Body)!["errorType"]!.GetValue<string>());
         Assert.Equal(("error", "CustomLabels.InvalidInput"), (_results["r5"].Path, _results["r5"].ErrorType));
         Assert.Contains("executionId", JsonNode.Parse(_results["r5"].Body)!["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFailureOfAnyKindIsReportedAsTheInvocationsErrorAndTheFunctionServesTheNextOne()
+    {
+        var created = new JsonObject
+        {
+            ["version"] = "0", ["detail-type"] = WorkflowEvents.ObjectCreatedDetailType, ["source"] = "aws.s3",
+            ["detail"] = new JsonObject
+            {
+                ["bucket"] = new JsonObject { ["name"] = AwsTest.Bucket },
+                ["object"] = new JsonObject { ["key"] = "images_for_detection/a.jpg", ["size"] = 3, ["etag"] = "0123456789abcdef0123456789abcdef" },
+            },
+        }.ToJsonString();
+        _events.Enqueue(("s1", created));
+        _events.Enqueue(("s2", created));
+        _expected = 2;
+        _sns.RespondError(400, "AccessDeniedException", "The role may not start executions.");
+        _sns.Respond(200, """{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:customlabels:x","startDate":1700000000}""");
+        using var http = new HttpClient();
+        using var stop = new CancellationTokenSource();
+        var workflow = _host.Services.GetRequiredService<IWorkflowService>();
+        var runtime = new LambdaRuntime(http, _runtimeUri, NullLogger<LambdaRuntime>.Instance);
+
+        var loop = runtime.RunAsync((input, output, _, token) => TaskFunction.StartExecutionAsync(workflow, input, output, token), stop.Token);
+        await _allAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+
+        Assert.Equal(("error", "UnauthorizedAccessException"), (_results["s1"].Path, _results["s1"].ErrorType));
+        Assert.Contains("may not start executions", JsonNode.Parse(_results["s1"].Body)!["errorMessage"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("response", _results["s2"].Path);
     }
 
     [Fact]

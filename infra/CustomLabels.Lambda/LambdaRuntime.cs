@@ -38,6 +38,14 @@ public sealed partial class LambdaRuntime(HttpClient http, Uri runtimeApi, ILogg
                 LogFailed(logger, requestId, exception.ErrorType, exception.Message);
                 await PostErrorAsync($"{Version}/runtime/invocation/{requestId}/error", exception.ErrorType, exception.Message, cancellationToken);
             }
+#pragma warning disable CA1031 // Any other failure is this invocation's error, for Step Functions to Retry or Catch; an escape would end the process (Runtime.ExitError).
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                var errorType = exception is OperationCanceledException ? "CustomLabels.Timeout" : exception.GetType().Name;
+                LogFailed(logger, requestId, errorType, exception.Message);
+                await PostErrorAsync($"{Version}/runtime/invocation/{requestId}/error", errorType, exception.Message, cancellationToken);
+            }
         }
     }
 

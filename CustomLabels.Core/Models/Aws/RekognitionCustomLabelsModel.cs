@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CustomLabels.Core.Aws;
 using Microsoft.Extensions.Options;
@@ -125,12 +124,14 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         var body = new JsonObject
         {
             ["ProjectVersionArn"] = arn,
-            ["Image"] = new JsonObject { ["Bytes"] = Convert.ToBase64String(request.Image.Span) },
+            ["Image"] = request.ImageKey is { } key
+                ? new JsonObject { ["S3Object"] = new JsonObject { ["Bucket"] = _bucket, ["Name"] = key } }
+                : new JsonObject { ["Bytes"] = Convert.ToBase64String(request.Image.Span) },
+
+            // Without MinConfidence Rekognition leaves out every label below its own assumed threshold, which cuts
+            // the reviewer's list short for exactly the doubtful images; the port's null means 0.
+            ["MinConfidence"] = request.MinConfidence ?? 0,
         };
-        if (request.MinConfidence is { } minConfidence)
-        {
-            body["MinConfidence"] = minConfidence;
-        }
 
         if (request.MaxResults is { } maxResults)
         {
@@ -171,6 +172,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
             VersionName = VersionNameOf(arn),
             ProjectVersionArn = arn,
             Status = ParseStatus(status),
+            StatusText = ParseStatus(status) == ProjectVersionStatus.Other ? status : null,
             StatusMessage = AwsJson.Text(item["StatusMessage"]),
             CreationTimestamp = AwsJson.Timestamp(item["CreationTimestamp"]) ?? DateTimeOffset.UnixEpoch,
             TrainingEndTimestamp = AwsJson.Timestamp(item["TrainingEndTimestamp"]),
@@ -184,8 +186,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         };
     }
 
-    private static ProjectVersionStatus ParseStatus(string status) =>
-        JsonSerializer.Deserialize<ProjectVersionStatus>(JsonValue.Create(status));
+    private static ProjectVersionStatus ParseStatus(string status) => AwsJson.Enum(status, ProjectVersionStatus.Other);
 
     private JsonObject Manifest(string key) => new()
     {
@@ -198,7 +199,9 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         var version = described.Count > 0
             ? described[0]
             : throw new AwsResourceNotFoundException($"There is no model version named '{versionName}'.");
-        return AwsJson.Text(answer["Status"]) is { } status ? version with { Status = ParseStatus(status) } : version;
+        return AwsJson.Text(answer["Status"]) is { } status
+            ? version with { Status = ParseStatus(status), StatusText = ParseStatus(status) == ProjectVersionStatus.Other ? status : null }
+            : version;
     }
 
     private async Task<string> ArnOfAsync(string versionName, CancellationToken cancellationToken)

@@ -14,8 +14,8 @@ namespace CustomLabels.Core.Notifications.Aws;
 /// </summary>
 public sealed class SnsNotifier : INotifier
 {
-    /// <summary>SNS takes subjects of at most this many characters.</summary>
-    public const int MaxSubjectLength = 100;
+    /// <summary>SNS takes subjects of fewer than 100 characters; this is the most a published subject has.</summary>
+    public const int MaxSubjectLength = 99;
 
     private const string Partition = "notification";
 
@@ -88,11 +88,10 @@ public sealed class SnsNotifier : INotifier
     public static IReadOnlyList<KeyValuePair<string, string>> PublishParameters(string topicArn, Notification notification)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        var subject = new string([.. notification.Subject.Where(c => !char.IsControl(c))]);
         return
         [
             new("TopicArn", topicArn),
-            new("Subject", subject.Length > MaxSubjectLength ? subject[..MaxSubjectLength] : subject),
+            new("Subject", SubjectOf(notification.Subject)),
             new("Message", notification.Message),
             new("MessageAttributes.entry.1.Name", "topic"),
             new("MessageAttributes.entry.1.Value.DataType", "String"),
@@ -101,6 +100,36 @@ public sealed class SnsNotifier : INotifier
             new("MessageAttributes.entry.2.Value.DataType", "String"),
             new("MessageAttributes.entry.2.Value.StringValue", notification.Severity),
         ];
+    }
+
+    /// <summary>
+    /// A subject SNS accepts: ASCII without control characters, fewer than 100 characters, beginning with a letter, a
+    /// number or punctuation. Accents are dropped (é becomes e), other characters become '?', and a long subject is
+    /// cut with an ellipsis. The feed keeps the subject as it was.
+    /// </summary>
+    public static string SubjectOf(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        var ascii = new System.Text.StringBuilder(subject.Length);
+        foreach (var c in subject.Normalize(System.Text.NormalizationForm.FormD))
+        {
+            if (char.IsAscii(c))
+            {
+                ascii.Append(char.IsControl(c) ? ' ' : c);
+            }
+            else if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            {
+                ascii.Append(char.IsWhiteSpace(c) ? ' ' : '?');
+            }
+        }
+
+        var text = string.Join(' ', ascii.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length == 0)
+        {
+            return "CustomLabels notification";
+        }
+
+        return text.Length > MaxSubjectLength ? text[..(MaxSubjectLength - 3)].TrimEnd() + "..." : text;
     }
 
     private static string? Text(Dictionary<string, AttributeValue> item, string name) =>

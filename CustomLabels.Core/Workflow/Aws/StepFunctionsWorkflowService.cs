@@ -78,6 +78,11 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
         var request = new JsonObject { ["stateMachineArn"] = _stateMachineArn, ["maxResults"] = maxResults };
         if (query.Status is { } status)
         {
+            if (status == ExecutionStatus.Other)
+            {
+                throw new ArgumentException("Step Functions filters runs by the statuses it names; OTHER is not one of them.", nameof(query));
+            }
+
             request["statusFilter"] = JsonSerializer.SerializeToNode(status);
         }
 
@@ -156,7 +161,8 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
         {
             var detail = await DescribeExecutionAsync(executionId, cancellationToken)
                          ?? throw new AwsResourceNotFoundException($"There is no execution '{executionId}'.");
-            if (detail.Summary.Status != ExecutionStatus.Running)
+            // A run pending redrive is about to run again: it has not ended.
+            if (detail.Summary.Status is not (ExecutionStatus.Running or ExecutionStatus.PendingRedrive))
             {
                 return detail;
             }
@@ -214,16 +220,18 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
     {
         var arn = AwsJson.Text(item["executionArn"]) ?? string.Empty;
         var name = AwsJson.Text(item["name"]) ?? arn[(arn.LastIndexOf(':') + 1)..];
-        var status = AwsJson.Text(item["status"]) is { } text
-            ? JsonSerializer.Deserialize<ExecutionStatus>(JsonValue.Create(text))
-            : ExecutionStatus.Running;
+        var text = AwsJson.Text(item["status"]);
+        var status = text is null ? ExecutionStatus.Running : AwsJson.Enum(text, ExecutionStatus.Other);
         return new ExecutionSummary(
             arn,
             name,
             BranchOfName(name) ?? WorkflowEvents.Branches.Unknown,
             status,
             AwsJson.Timestamp(item["startDate"]) ?? DateTimeOffset.UnixEpoch,
-            AwsJson.Timestamp(item["stopDate"]));
+            AwsJson.Timestamp(item["stopDate"]))
+        {
+            StatusText = status == ExecutionStatus.Other ? text : null,
+        };
     }
 
     private async Task FillBranchesAsync(List<ExecutionSummary> summaries, CancellationToken cancellationToken)

@@ -96,7 +96,7 @@ internal sealed class DetectCustomLabelsHandler(
         using var buffer = new MemoryStream();
         await stored.Content.CopyToAsync(buffer, cancellationToken);
 
-        var result = await model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(running, buffer.ToArray()), cancellationToken);
+        var result = await model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(running, buffer.ToArray()) { ImageKey = key }, cancellationToken);
         var all = result.CustomLabels.Select(DetectedLabel.From).ToList();
         var top = all.FirstOrDefault();
         var confidence = top?.Confidence ?? 0;

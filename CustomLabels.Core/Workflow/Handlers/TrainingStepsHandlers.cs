@@ -297,7 +297,7 @@ internal sealed partial class EvaluateVersionHandler(
             try
             {
                 var image = await store.ReadAllBytesAsync(entry.Key, cancellationToken);
-                var result = await model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(running, image, MinConfidence: 0), cancellationToken);
+                var result = await model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest(running, image, MinConfidence: 0) { ImageKey = entry.Key }, cancellationToken);
                 var top = result.CustomLabels.Count > 0 ? result.CustomLabels[0] : null;
                 predictions.Add((entry.Label, top?.Name ?? string.Empty, top?.Confidence ?? 0));
             }

@@ -138,6 +138,55 @@ public sealed class AwsJsonClientTests(BotocoreChecker botocore) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task SnsParameterValueInvalidIsRefusedInput()
+    {
+        // botocore: SNS's InvalidParameterValueException has the wire code ParameterValueInvalid.
+        var client = AwsTest.Client(AwsService.Sns, _server.BaseAddress);
+        _server.Respond(400, """
+            <ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>ParameterValueInvalid</Code>
+            <Message>Invalid parameter: Message too long</Message></Error><RequestId>9dd01905-5012-5f99-8663-4b3ecd0dfaef</RequestId></ErrorResponse>
+            """);
+        var notification = new Notification(NotificationTopic.Operator, "Model v2 deployed", "F1 0.91 >= 0.8", DateTimeOffset.UtcNow, "success");
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+            client.CallQueryAsync("Publish", SnsNotifier.PublishParameters(AwsTest.TopicArn, notification), default));
+
+        Assert.Equal("Invalid parameter: Message too long", refused.Message);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task SnsKmsThrottlingIsRetried()
+    {
+        var client = AwsTest.Client(AwsService.Sns, _server.BaseAddress);
+        _server.Respond(400, """
+            <ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>KMSThrottling</Code>
+            <Message>Rate exceeded for the topic's KMS key</Message></Error><RequestId>1</RequestId></ErrorResponse>
+            """);
+        _server.Respond(200, "<PublishResponse><PublishResult><MessageId>m2</MessageId></PublishResult></PublishResponse>");
+        var notification = new Notification(NotificationTopic.Operator, "Model v2 deployed", "F1 0.91 >= 0.8", DateTimeOffset.UtcNow, "success");
+
+        var answer = await client.CallQueryAsync("Publish", SnsNotifier.PublishParameters(AwsTest.TopicArn, notification), default);
+
+        Assert.Contains("m2", answer.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task EventBridgeConcurrentModificationIsRetried()
+    {
+        var client = AwsTest.Client(AwsService.EventBridge, _server.BaseAddress);
+        _server.RespondError(400, "ConcurrentModificationException", "Another request changed the rule.");
+        _server.Respond(200, """{"RuleArn":"arn:aws:events:us-east-1:123456789012:rule/customlabels-training"}""");
+
+        var answer = await client.CallAsync("PutRule", new JsonObject { ["Name"] = "customlabels-training", ["ScheduleExpression"] = "rate(12 hours)" }, default);
+
+        Assert.NotNull(answer["RuleArn"]);
+        Assert.Equal(2, _server.Requests.Count);
+        await botocore.AssertMatchesModelAsync("events", "PutRule", _server.Requests[1]);
+    }
+
+    [Fact]
     public async Task ARequestThatBreaksTheModelIsCaughtByTheCheck()
     {
         var client = AwsTest.Client(AwsService.StepFunctions, _server.BaseAddress);

@@ -57,6 +57,14 @@ public sealed class BotocoreChecker : IDisposable
         Assert.True(verdict["ok"]!.GetValue<bool>(), $"{service} {operation}: {verdict["errors"]?.ToJsonString()}");
     }
 
+    /// <summary>The values of an enum shape of a service's model, e.g. Rekognition's ProjectVersionStatus.</summary>
+    public async Task<IReadOnlyList<string>> EnumAsync(string service, string shape)
+    {
+        var verdict = await AskAsync(new JsonObject { ["enum"] = shape, ["service"] = service });
+        Assert.True(verdict["ok"]!.GetValue<bool>(), verdict.ToJsonString());
+        return [.. verdict["values"]!.AsArray().Select(v => v!.GetValue<string>())];
+    }
+
     /// <summary>botocore's SigV4 signature of a captured request, over the headers the request signed.</summary>
     public async Task<string> SignatureAsync(CapturedRequest request, string service, string region, string accessKey, string secretKey)
     {

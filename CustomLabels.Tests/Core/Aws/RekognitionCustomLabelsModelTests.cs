@@ -95,6 +95,37 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task DescribeProjectVersionsListsStatusesAwsAddedAndKeepsAnUnknownOneAsText()
+    {
+        string Version(string name, int second, string status) =>
+            $$"""{"ProjectVersionArn":"arn:aws:rekognition:us-east-1:123456789012:project/customlabels/version/{{name}}/1700000000000","CreationTimestamp":{{1700000000 + second}},"Status":"{{status}}"}""";
+        _server.Respond(200, $$"""
+            {"ProjectVersionDescriptions":[{{Version("v1", 1, "COPYING_IN_PROGRESS")}},{{Version("v2", 2, "COPYING_COMPLETED")}},{{Version("v3", 3, "COPYING_FAILED")}},
+              {{Version("v4", 4, "DEPRECATED")}},{{Version("v5", 5, "EXPIRED")}},{{Version("v6", 6, "RETIRED_BY_A_LATER_RELEASE")}},{{Version("v7", 7, "RUNNING")}}]}
+            """);
+
+        var versions = await _model.DescribeProjectVersionsAsync();
+
+        Assert.Equal(
+            [
+                ProjectVersionStatus.Running, ProjectVersionStatus.Other, ProjectVersionStatus.Expired, ProjectVersionStatus.Deprecated,
+                ProjectVersionStatus.CopyingFailed, ProjectVersionStatus.CopyingCompleted, ProjectVersionStatus.CopyingInProgress,
+            ],
+            versions.Select(v => v.Status));
+        Assert.Equal("RETIRED_BY_A_LATER_RELEASE", versions[1].StatusText);
+        Assert.Null(versions[0].StatusText);
+    }
+
+    [Fact]
+    public async Task EveryProjectVersionStatusInBotocoresModelIsKnown()
+    {
+        var known = Enum.GetValues<ProjectVersionStatus>().Where(s => s != ProjectVersionStatus.Other)
+            .Select(s => System.Text.Json.JsonSerializer.Serialize(s).Trim('"')).Order();
+
+        Assert.Equal((await botocore.EnumAsync("rekognition", "ProjectVersionStatus")).Order(), known);
+    }
+
+    [Fact]
     public async Task StartAndStopProjectVersionNameTheVersionByItsArn()
     {
         var described = $$"""{"ProjectVersionDescriptions":[{"ProjectVersionArn":"{{VersionArn}}","CreationTimestamp":1700000100,"Status":"TRAINING_COMPLETED"}]}""";
@@ -127,6 +158,44 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
         var request = _server.Requests[^1];
         await botocore.AssertMatchesModelAsync("rekognition", "DetectCustomLabels", request);
         Assert.Equal(Convert.ToBase64String(image), JsonNode.Parse(request.Body)!["Image"]!["Bytes"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DetectCustomLabelsAsksForEveryLabelWithMinConfidenceZeroWhenTheCallerSetsNone()
+    {
+        await SeedArnAsync();
+        _server.Respond(200, """{"CustomLabels":[{"Name":"cat","Confidence":12.5}]}""");
+
+        var result = await _model.DetectCustomLabelsAsync(new DetectCustomLabelsRequest("v2", new byte[] { 0xFF, 0xD8, 0xFF }));
+
+        Assert.Equal([new CustomLabel("cat", 12.5f)], result.CustomLabels);
+        var request = _server.Requests[^1];
+        await botocore.AssertMatchesModelAsync("rekognition", "DetectCustomLabels", request);
+        var minConfidence = JsonNode.Parse(request.Body)!["MinConfidence"];
+        Assert.NotNull(minConfidence);
+        Assert.Equal(0, minConfidence.GetValue<float>());
+    }
+
+    [Fact]
+    public async Task DetectCustomLabelsNamesAnImageInTheBucketAsAnS3ObjectInsteadOfSendingItsBytes()
+    {
+        await SeedArnAsync();
+        _server.Respond(200, """{"CustomLabels":[{"Name":"dog","Confidence":93.25}]}""");
+        var image = new byte[6 * 1024 * 1024]; // over Image.Bytes' 5 MB cap, under the product's 15 MB
+        image[0] = 0xFF;
+        image[1] = 0xD8;
+
+        var result = await _model.DetectCustomLabelsAsync(
+            new DetectCustomLabelsRequest("v2", image) { ImageKey = "images_for_detection/big photo.jpg" });
+
+        Assert.Equal([new CustomLabel("dog", 93.25f)], result.CustomLabels);
+        var request = _server.Requests[^1];
+        await botocore.AssertMatchesModelAsync("rekognition", "DetectCustomLabels", request);
+        var sent = JsonNode.Parse(request.Body)!["Image"]!.AsObject();
+        Assert.Null(sent["Bytes"]);
+        Assert.Equal(AwsTest.Bucket, sent["S3Object"]!["Bucket"]!.GetValue<string>());
+        Assert.Equal("images_for_detection/big photo.jpg", sent["S3Object"]!["Name"]!.GetValue<string>());
+        Assert.True(request.Body.Length < 4096, $"the request carried {request.Body.Length} bytes");
     }
 
     [Fact]

@@ -69,6 +69,30 @@ public sealed class StepFunctionsWorkflowServiceTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task ListExecutionsListsARunPendingRedriveAndKeepsAnUnknownStatusAsText()
+    {
+        string Run(string name, string status) =>
+            $$"""{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:customlabels:{{name}}","stateMachineArn":"{{AwsTest.StateMachineArn}}","name":"{{name}}","status":"{{status}}","startDate":1700000000}""";
+        _server.Respond(200, $$"""{"executions":[{{Run("training-a", "PENDING_REDRIVE")}},{{Run("training-b", "PAUSED_BY_A_LATER_RELEASE")}},{{Run("training-c", "SUCCEEDED")}}]}""");
+
+        var page = await _workflow.ListExecutionsAsync(new ExecutionQuery());
+
+        Assert.Equal([ExecutionStatus.PendingRedrive, ExecutionStatus.Other, ExecutionStatus.Succeeded], page.Executions.Select(e => e.Status));
+        Assert.Equal("PAUSED_BY_A_LATER_RELEASE", page.Executions[1].StatusText);
+        Assert.Null(page.Executions[0].StatusText);
+        await botocore.AssertMatchesModelAsync("stepfunctions", "ListExecutions", _server.Requests[0]);
+    }
+
+    [Fact]
+    public async Task EveryExecutionStatusInBotocoresModelIsKnown()
+    {
+        var known = Enum.GetValues<ExecutionStatus>().Where(s => s != ExecutionStatus.Other)
+            .Select(s => System.Text.Json.JsonSerializer.Serialize(s).Trim('"')).Order();
+
+        Assert.Equal((await botocore.EnumAsync("stepfunctions", "ExecutionStatus")).Order(), known);
+    }
+
+    [Fact]
     public void AnEventThatIsNotANewObjectIsRefused() =>
         Assert.Throws<ArgumentException>(() => ObjectCreatedExecutions.For(WorkflowEvents.Scheduled("training")));
 

@@ -209,7 +209,10 @@ def main():
             continue
         try:
             parsed = json.loads(line)
-            result = sign(parsed) if parsed.get("sign") else check(parsed)
+            if parsed.get("enum"):
+                result = {"ok": True, "errors": [], "values": list(model(parsed["service"]).shape_for(parsed["enum"]).enum)}
+            else:
+                result = sign(parsed) if parsed.get("sign") else check(parsed)
         except Exception as e:  # noqa: BLE001 - report, keep serving
             result = {"ok": False, "errors": [f"checker failed: {type(e).__name__}: {e}"]}
         print(json.dumps(result, default=str), flush=True)
