@@ -11,7 +11,7 @@ public interface IAccountStore
     Task<bool> AnyUserAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates a user.</summary>
-    /// <exception cref="AccountValidationException">The name or password is not acceptable.</exception>
+    /// <exception cref="AccountValidationException">The name or password is not acceptable (a name that reads like an API key's included).</exception>
     /// <exception cref="AccountConflictException">A user with this name exists.</exception>
     Task<UserAccount> CreateUserAsync(string userName, string password, AccountRole role, string createdBy, CancellationToken cancellationToken = default);
 
@@ -30,6 +30,7 @@ public interface IAccountStore
 
     /// <summary>Creates an API key. The plain key is in the result and nowhere else.</summary>
     /// <exception cref="AccountValidationException">The name is not acceptable.</exception>
+    /// <exception cref="AccountConflictException">A key with this name exists (ignoring case), revoked or not.</exception>
     Task<CreatedApiKey> CreateApiKeyAsync(string name, AccountRole role, string createdBy, CancellationToken cancellationToken = default);
 
     /// <summary>The key that this plain key is, when it exists and is not revoked; otherwise null.</summary>
@@ -48,7 +49,8 @@ public interface IAccountStore
 /// <param name="Role">What they may do.</param>
 /// <param name="CreatedAt">When the account was created.</param>
 /// <param name="CreatedBy">Who created it.</param>
-public sealed record UserAccount(string UserName, AccountRole Role, DateTimeOffset CreatedAt, string CreatedBy);
+/// <param name="Id">The user's stable id (see <see cref="Callers.UserPrincipal"/>).</param>
+public sealed record UserAccount(string UserName, AccountRole Role, DateTimeOffset CreatedAt, string CreatedBy, string Id);
 
 /// <summary>One API key, without the key.</summary>
 /// <param name="Id">The key's id, used to revoke it.</param>

@@ -47,6 +47,6 @@ public sealed class AccountSignIn(IAccountStore accounts, FirstOperatorSetup set
     private static Task IssueCookieAsync(HttpContext context, UserAccount user, bool remember) =>
         context.SignInAsync(
             CookieAuthenticationDefaults.AuthenticationScheme,
-            AuthenticationSetup.Principal(user.UserName, user.Role, CookieAuthenticationDefaults.AuthenticationScheme),
+            AuthenticationSetup.Principal(user.UserName, Callers.UserPrincipal(user.Id), user.Role, CookieAuthenticationDefaults.AuthenticationScheme),
             new AuthenticationProperties { IsPersistent = remember });
 }

@@ -9,6 +9,7 @@ internal static class DetectionsServiceCollectionExtensions
     {
         services.AddSingleton(SqliteDetectionLog.Migration);
         services.AddSingleton(SqliteDetectionLog.RejectedKeyMigration);
+        services.AddSingleton(SqliteDetectionLog.RequesterIdMigration);
         services.AddSingleton<IDetectionLog, SqliteDetectionLog>();
         return services;
     }
