@@ -94,13 +94,15 @@ public sealed record DetectionRecord
 /// <param name="NextToken">The token of the previous page.</param>
 /// <param name="MaxResults">The page size, 1 to 500.</param>
 /// <param name="OldestFirst">List in sequence order (oldest first) instead of newest first.</param>
+/// <param name="ObjectKey">Only the detections of the image with exactly this key.</param>
 public sealed record DetectionQuery(
     string? Search = null,
     string? RequesterId = null,
     long? AfterSequence = null,
     string? NextToken = null,
     int MaxResults = 50,
-    bool OldestFirst = false);
+    bool OldestFirst = false,
+    string? ObjectKey = null);
 
 /// <summary>A page of detections.</summary>
 public sealed record DetectionPage(IReadOnlyList<DetectionRecord> Items, string? NextToken);

@@ -141,7 +141,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
             afterSortKey: string.IsNullOrEmpty(query.NextToken) ? null : query.NextToken,
             lowerBoundExclusive: query.AfterSequence is { } after ? DynamoDbTable.SortableSequence(after) : null,
             take,
-            item => Matches(item, search, query.RequesterId),
+            item => Matches(item, search, query.RequesterId) && (query.ObjectKey is null || Text(item, "objectKey") == query.ObjectKey),
             cancellationToken);
         return new DetectionPage([.. items.Select(FromItem)], next);
     }

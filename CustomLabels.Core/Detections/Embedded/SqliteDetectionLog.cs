@@ -51,6 +51,11 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         CREATE INDEX detections_requested_by_id ON detections (requested_by_id, sequence);
         """);
 
+    /// <summary>Finds an image's detections by its key (who may see the image).</summary>
+    public static readonly ISqliteMigration ObjectKeyMigration = new SqliteMigration(
+        "0403-detections-object-key",
+        "CREATE INDEX detections_object_key ON detections (object_key);");
+
     private const string Columns =
         "sequence, request_id, time, object_key, image_etag, version_name, label, confidence, labels_json, threshold, "
         + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id, rejected_key, requested_by_id";
@@ -157,6 +162,12 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         {
             where.Add("requested_by_id = $byId");
             command.Parameters.AddWithValue("$byId", query.RequesterId);
+        }
+
+        if (query.ObjectKey is not null)
+        {
+            where.Add("object_key = $objectKey");
+            command.Parameters.AddWithValue("$objectKey", query.ObjectKey);
         }
 
         if (query.AfterSequence is { } after)
