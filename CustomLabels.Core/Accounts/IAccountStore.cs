@@ -25,6 +25,15 @@ public interface IAccountStore
     /// <summary>The user with this name and password, or null when either is wrong.</summary>
     Task<UserAccount?> VerifyPasswordAsync(string userName, string password, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The user's security stamp, or null when no user has this id. A sign-in carries the stamp it was issued with and
+    /// is refused once the stamp has changed.
+    /// </summary>
+    Task<string?> GetSecurityStampAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the user a new security stamp, which ends every sign-in issued before (sign-out does it).</summary>
+    Task RenewSecurityStampAsync(string userId, CancellationToken cancellationToken = default);
+
     /// <summary>Every user, by name.</summary>
     Task<IReadOnlyList<UserAccount>> ListUsersAsync(CancellationToken cancellationToken = default);
 

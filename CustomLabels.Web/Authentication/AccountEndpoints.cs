@@ -37,9 +37,9 @@ internal static class AccountEndpoints
                 : SignInPage(context, antiforgery, returnUrl, "The user name or the password is wrong.", StatusCodes.Status401Unauthorized);
         }).AllowAnonymous();
 
-        account.MapPost("/sign-out", async (HttpContext context) =>
+        account.MapPost("/sign-out", async (HttpContext context, AccountSignIn signIn) =>
         {
-            await AccountSignIn.SignOutAsync(context);
+            await signIn.SignOutAsync(context, context.RequestAborted);
             return Results.LocalRedirect(AuthenticationSetup.SignInPath);
         });
 

@@ -50,6 +50,7 @@ public static class AuthenticationSetup
                 options.AccessDeniedPath = SignInPath;
                 options.Events.OnRedirectToLogin = context => RedirectOrStatusAsync(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatusAsync(context, StatusCodes.Status403Forbidden);
+                options.Events.OnValidatePrincipal = AccountSignIn.ValidateAsync;
             });
 
         var authenticated = new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build();

@@ -10,6 +10,7 @@ internal static class AccountsServiceCollectionExtensions
     {
         services.AddSingleton<ISqliteMigration>(SqliteAccountStore.Migration);
         services.AddSingleton<ISqliteMigration>(SqliteAccountStore.IdMigration);
+        services.AddSingleton<ISqliteMigration>(SqliteAccountStore.SecurityStampMigration);
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         return services;
     }

@@ -48,6 +48,14 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         CREATE INDEX api_keys_name ON api_keys (name COLLATE NOCASE);
         """);
 
+    /// <summary>A security stamp per user, renewed at sign-out: a sign-in cookie holds the stamp it was issued with.</summary>
+    public static SqliteMigration SecurityStampMigration { get; } = new(
+        "0602-user-security-stamps",
+        """
+        ALTER TABLE users ADD COLUMN security_stamp TEXT NULL;
+        UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp IS NULL;
+        """);
+
     private static readonly PasswordHasher<UserAccount> Hasher = new();
 
     public async Task<bool> AnyUserAsync(CancellationToken cancellationToken = default)
@@ -198,6 +206,27 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         return keys.SingleOrDefault();
     }
 
+    public async Task<string?> GetSecurityStampAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT security_stamp FROM users WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", userId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task RenewSecurityStampAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE users SET security_stamp = $stamp WHERE id = $id;";
+        command.Parameters.AddWithValue("$stamp", NewStamp());
+        command.Parameters.AddWithValue("$id", userId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     private UserAccount NewUser(string userName, string password, AccountRole role, string createdBy, out string hash)
     {
         var name = CheckName(userName, "A user name");
@@ -238,8 +267,8 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
     {
         var command = connection.CreateCommand();
         command.CommandText = $"""
-            INSERT INTO users (user_name, password_hash, role, created_at, created_by, id)
-            SELECT $name, $hash, $role, $at, $by, $id {(onlyIfNoUser ? "WHERE NOT EXISTS (SELECT 1 FROM users)" : string.Empty)};
+            INSERT INTO users (user_name, password_hash, role, created_at, created_by, id, security_stamp)
+            SELECT $name, $hash, $role, $at, $by, $id, $stamp {(onlyIfNoUser ? "WHERE NOT EXISTS (SELECT 1 FROM users)" : string.Empty)};
             """;
         command.Parameters.AddWithValue("$name", user.UserName);
         command.Parameters.AddWithValue("$hash", hash);
@@ -247,6 +276,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         command.Parameters.AddWithValue("$at", Format(user.CreatedAt));
         command.Parameters.AddWithValue("$by", user.CreatedBy);
         command.Parameters.AddWithValue("$id", user.Id);
+        command.Parameters.AddWithValue("$stamp", NewStamp());
         return command;
     }
 
