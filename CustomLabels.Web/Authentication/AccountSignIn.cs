@@ -8,18 +8,32 @@ namespace CustomLabels.Web.Authentication;
 /// Signs a user in and out of the dashboard with the sign-in cookie. Any sign-in page (the minimal one here, or the
 /// dashboard's) calls this from a request that can still set cookies.
 /// </summary>
-public sealed class AccountSignIn(IAccountStore accounts, FirstOperatorSetup setup)
+public sealed class AccountSignIn(IAccountStore accounts, FirstOperatorSetup setup, SignInThrottle throttle)
 {
-    /// <summary>Checks the name and password and, when right, issues the cookie. Returns the user, or null.</summary>
+    /// <summary>
+    /// Checks the name and password and, when right, issues the cookie. Returns the user, or null. Wrong ones are
+    /// counted per name and per client address (see <see cref="SignInOptions"/>).
+    /// </summary>
+    /// <exception cref="SignInLockedOutException">The name or the address is locked; the password was not checked.</exception>
     public async Task<UserAccount?> SignInAsync(HttpContext context, string? userName, string? password, bool remember, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var user = await accounts.VerifyPasswordAsync(userName ?? string.Empty, password ?? string.Empty, cancellationToken);
-        if (user is not null)
+        var name = userName ?? string.Empty;
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        if (throttle.LockedFor(name, address) is { } wait)
         {
-            await IssueCookieAsync(context, user, remember);
+            throw new SignInLockedOutException(wait);
         }
 
+        var user = await accounts.VerifyPasswordAsync(name, password ?? string.Empty, cancellationToken);
+        if (user is null)
+        {
+            throttle.RecordFailure(name, address);
+            return null;
+        }
+
+        throttle.RecordSuccess(name);
+        await IssueCookieAsync(context, user, remember);
         return user;
     }
 

@@ -75,6 +75,11 @@ public static class AuthenticationSetup
         builder.Services.AddSingleton<FirstOperatorSetup>();
         builder.Services.AddHostedService<AccountsBootstrap>();
         builder.Services.AddScoped<AccountSignIn>();
+        builder.Services.AddOptions<SignInOptions>()
+            .BindConfiguration(SignInOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SignInThrottle>();
         return builder;
     }
 
