@@ -61,6 +61,18 @@ public sealed class SqliteDetectionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task AnImagesDetectionsAreFoundByItsExactKey()
+    {
+        var log = _parts.DetectionLog;
+        await log.RecordDetectionAsync(Detection("a", "images_for_detection/a.jpg"));
+        await log.RecordDetectionAsync(Detection("ab", "images_for_detection/a.jpg.b"));
+
+        var found = await log.QueryAsync(new DetectionQuery(ObjectKey: "images_for_detection/a.jpg"));
+
+        Assert.Equal(["a"], found.Items.Select(d => d.RequestId));
+    }
+
+    [Fact]
     public async Task AReviewIsRecordedOnceWithItsHumanLabelAndCopiedKey()
     {
         var log = _parts.DetectionLog;
