@@ -11,7 +11,7 @@ public interface IAccountStore
     Task<bool> AnyUserAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates a user.</summary>
-    /// <exception cref="AccountValidationException">The name or password is not acceptable.</exception>
+    /// <exception cref="AccountValidationException">The name or password is not acceptable (a name that reads like an API key's included).</exception>
     /// <exception cref="AccountConflictException">A user with this name exists.</exception>
     Task<UserAccount> CreateUserAsync(string userName, string password, AccountRole role, string createdBy, CancellationToken cancellationToken = default);
 
@@ -25,11 +25,21 @@ public interface IAccountStore
     /// <summary>The user with this name and password, or null when either is wrong.</summary>
     Task<UserAccount?> VerifyPasswordAsync(string userName, string password, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The user's security stamp, or null when no user has this id. A sign-in carries the stamp it was issued with and
+    /// is refused once the stamp has changed.
+    /// </summary>
+    Task<string?> GetSecurityStampAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the user a new security stamp, which ends every sign-in issued before (sign-out does it).</summary>
+    Task RenewSecurityStampAsync(string userId, CancellationToken cancellationToken = default);
+
     /// <summary>Every user, by name.</summary>
     Task<IReadOnlyList<UserAccount>> ListUsersAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Creates an API key. The plain key is in the result and nowhere else.</summary>
     /// <exception cref="AccountValidationException">The name is not acceptable.</exception>
+    /// <exception cref="AccountConflictException">A key with this name exists (ignoring case), revoked or not.</exception>
     Task<CreatedApiKey> CreateApiKeyAsync(string name, AccountRole role, string createdBy, CancellationToken cancellationToken = default);
 
     /// <summary>The key that this plain key is, when it exists and is not revoked; otherwise null.</summary>
@@ -48,7 +58,8 @@ public interface IAccountStore
 /// <param name="Role">What they may do.</param>
 /// <param name="CreatedAt">When the account was created.</param>
 /// <param name="CreatedBy">Who created it.</param>
-public sealed record UserAccount(string UserName, AccountRole Role, DateTimeOffset CreatedAt, string CreatedBy);
+/// <param name="Id">The user's stable id (see <see cref="Callers.UserPrincipal"/>).</param>
+public sealed record UserAccount(string UserName, AccountRole Role, DateTimeOffset CreatedAt, string CreatedBy, string Id);
 
 /// <summary>One API key, without the key.</summary>
 /// <param name="Id">The key's id, used to revoke it.</param>

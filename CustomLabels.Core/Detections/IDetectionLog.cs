@@ -65,8 +65,14 @@ public sealed record DetectionRecord
     /// <summary>Where an image answered "none of the above" was kept, under <c>images_rejected/</c>; null otherwise.</summary>
     public string? RejectedKey { get; init; }
 
-    /// <summary>Who asked (user name or API key name), when known.</summary>
+    /// <summary>Who asked (user name or API key name), when known; for people to read.</summary>
     public string? RequestedBy { get; init; }
+
+    /// <summary>
+    /// The principal id of who asked (<c>user:&lt;id&gt;</c>, <c>api-key-id:&lt;id&gt;</c>), when known: what a caller's
+    /// own detections are found by, since two callers may read alike but never share an id.
+    /// </summary>
+    public string? RequesterId { get; init; }
 
     /// <summary>The execution that ran the detection.</summary>
     public string? ExecutionId { get; init; }
@@ -83,18 +89,20 @@ public sealed record DetectionRecord
 
 /// <summary>Which detections to list.</summary>
 /// <param name="Search">Text matched against key, label, human label and loop name.</param>
-/// <param name="RequestedBy">Only those one user or key asked for.</param>
+/// <param name="RequesterId">Only those one caller asked for, by principal id.</param>
 /// <param name="AfterSequence">Only those after this sequence number (sampling).</param>
 /// <param name="NextToken">The token of the previous page.</param>
 /// <param name="MaxResults">The page size, 1 to 500.</param>
 /// <param name="OldestFirst">List in sequence order (oldest first) instead of newest first.</param>
+/// <param name="ObjectKey">Only the detections of the image with exactly this key.</param>
 public sealed record DetectionQuery(
     string? Search = null,
-    string? RequestedBy = null,
+    string? RequesterId = null,
     long? AfterSequence = null,
     string? NextToken = null,
     int MaxResults = 50,
-    bool OldestFirst = false);
+    bool OldestFirst = false,
+    string? ObjectKey = null);
 
 /// <summary>A page of detections.</summary>
 public sealed record DetectionPage(IReadOnlyList<DetectionRecord> Items, string? NextToken);

@@ -69,10 +69,12 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
     {
     }
 
+    /// <summary>Signs in a user whose principal id is <c>user:&lt;userName&gt;</c>, as the app's claims have it.</summary>
     protected void SignInAs(string userName, params string[] roles)
     {
         Authorization.SetAuthorized(userName);
         Authorization.SetRoles(roles);
+        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, $"user:{userName}"));
     }
 
     // As an instance, so that the test's container leaves disposing it to the Core host.
@@ -107,8 +109,12 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
             }));
     }
 
-    /// <summary>Records a detection in the real detection log, as a finished detection run does.</summary>
-    protected Task RecordDetectionAsync(string requestId, string label, float confidence, string requestedBy = "carl", string? humanLoopName = null) =>
+    /// <summary>
+    /// Records a detection in the real detection log, as a finished detection run does; sent by
+    /// <c>requesterId</c>, <c>user:&lt;requestedBy&gt;</c> unless given.
+    /// </summary>
+    protected Task RecordDetectionAsync(
+        string requestId, string label, float confidence, string requestedBy = "carl", string? humanLoopName = null, string? requesterId = null) =>
         Core.GetRequiredService<IDetectionLog>().RecordDetectionAsync(new DetectionRecord
         {
             RequestId = requestId,
@@ -120,6 +126,7 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
             Threshold = 70,
             HumanLoopName = humanLoopName,
             RequestedBy = requestedBy,
+            RequesterId = requesterId ?? $"user:{requestedBy}",
         });
 
     public virtual Task InitializeAsync() => _core.StartAsync();

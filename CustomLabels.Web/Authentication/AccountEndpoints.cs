@@ -25,21 +25,39 @@ internal static class AccountEndpoints
             [FromForm] bool? remember,
             [FromForm] string? returnUrl) =>
         {
-            var user = await signIn.SignInAsync(context, userName, password, remember ?? false, context.RequestAborted);
+            var browser = context.Request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
+            var back = Uri.EscapeDataString(LocalOrHome(returnUrl));
+            UserAccount? user;
+            try
+            {
+                user = await signIn.SignInAsync(context, userName, password, remember ?? false, context.RequestAborted);
+            }
+            catch (SignInLockedOutException e)
+            {
+                var seconds = (int)Math.Ceiling(e.RetryAfter.TotalSeconds);
+                if (browser)
+                {
+                    return Results.LocalRedirect($"{AuthenticationSetup.SignInPath}?lockedSeconds={seconds}&returnUrl={back}");
+                }
+
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return SignInPage(context, antiforgery, returnUrl, e.Message, StatusCodes.Status429TooManyRequests);
+            }
+
             if (user is not null)
             {
                 return Results.LocalRedirect(LocalOrHome(returnUrl));
             }
 
             // A browser goes back to the dashboard's sign-in page, which says what went wrong; other callers get a 401.
-            return context.Request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true)
-                ? Results.LocalRedirect($"{AuthenticationSetup.SignInPath}?failed=true&returnUrl={Uri.EscapeDataString(LocalOrHome(returnUrl))}")
+            return browser
+                ? Results.LocalRedirect($"{AuthenticationSetup.SignInPath}?failed=true&returnUrl={back}")
                 : SignInPage(context, antiforgery, returnUrl, "The user name or the password is wrong.", StatusCodes.Status401Unauthorized);
         }).AllowAnonymous();
 
-        account.MapPost("/sign-out", async (HttpContext context) =>
+        account.MapPost("/sign-out", async (HttpContext context, AccountSignIn signIn) =>
         {
-            await AccountSignIn.SignOutAsync(context);
+            await signIn.SignOutAsync(context, context.RequestAborted);
             return Results.LocalRedirect(AuthenticationSetup.SignInPath);
         });
 

@@ -23,7 +23,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
     : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, loggerFactory, encoder)
 {
     /// <summary>The name the bootstrap key acts under.</summary>
-    public const string BootstrapKeyName = "bootstrap-api-key";
+    public const string BootstrapKeyName = Callers.BootstrapKey;
 
     /// <summary>The claim that holds an API key's id.</summary>
     public const string KeyIdClaim = "customlabels:api-key-id";
@@ -44,7 +44,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         var bootstrap = product.Value.BootstrapApiKey;
         if (!string.IsNullOrEmpty(bootstrap) && ApiKeys.AreEqual(key, bootstrap))
         {
-            return Success(BootstrapKeyName, AccountRole.Operator, BootstrapKeyName);
+            return Success(BootstrapKeyName, Callers.BootstrapKey, AccountRole.Operator, BootstrapKeyName);
         }
 
         var found = await accounts.FindActiveApiKeyAsync(key, Context.RequestAborted);
@@ -54,7 +54,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
         }
 
-        return Success($"api-key:{found.Name}", found.Role, found.Id);
+        return Success(Callers.KeyName(found.Name), Callers.KeyPrincipal(found.Id), found.Role, found.Id);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -63,9 +63,9 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         return base.HandleChallengeAsync(properties);
     }
 
-    private AuthenticateResult Success(string name, AccountRole role, string keyId) =>
+    private AuthenticateResult Success(string name, string principalId, AccountRole role, string keyId) =>
         AuthenticateResult.Success(new AuthenticationTicket(
-            AuthenticationSetup.Principal(name, role, AuthenticationSetup.ApiKeyScheme, new Claim(KeyIdClaim, keyId)),
+            AuthenticationSetup.Principal(name, principalId, role, AuthenticationSetup.ApiKeyScheme, new Claim(KeyIdClaim, keyId)),
             Scheme.Name));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an API key starting {KeyPrefix}: unknown or revoked")]

@@ -50,6 +50,7 @@ public static class AuthenticationSetup
                 options.AccessDeniedPath = SignInPath;
                 options.Events.OnRedirectToLogin = context => RedirectOrStatusAsync(context, StatusCodes.Status401Unauthorized);
                 options.Events.OnRedirectToAccessDenied = context => RedirectOrStatusAsync(context, StatusCodes.Status403Forbidden);
+                options.Events.OnValidatePrincipal = AccountSignIn.ValidateAsync;
             });
 
         var authenticated = new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build();
@@ -74,6 +75,11 @@ public static class AuthenticationSetup
         builder.Services.AddSingleton<FirstOperatorSetup>();
         builder.Services.AddHostedService<AccountsBootstrap>();
         builder.Services.AddScoped<AccountSignIn>();
+        builder.Services.AddOptions<SignInOptions>()
+            .BindConfiguration(SignInOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SignInThrottle>();
         return builder;
     }
 
@@ -85,10 +91,10 @@ public static class AuthenticationSetup
         return app;
     }
 
-    /// <summary>Claims for a user or key with this name and role.</summary>
-    internal static ClaimsPrincipal Principal(string name, AccountRole role, string authenticationType, params Claim[] extra) =>
+    /// <summary>Claims for a user or key with this name, principal id (see <see cref="Callers"/>) and role.</summary>
+    internal static ClaimsPrincipal Principal(string name, string principalId, AccountRole role, string authenticationType, params Claim[] extra) =>
         new(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role.ToString()), .. extra],
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.NameIdentifier, principalId), new Claim(ClaimTypes.Role, role.ToString()), .. extra],
             authenticationType,
             ClaimTypes.Name,
             ClaimTypes.Role));
@@ -138,5 +144,15 @@ public static class CallerExtensions
     {
         ArgumentNullException.ThrowIfNull(user);
         return user.Identity?.Name ?? "unknown";
+    }
+
+    /// <summary>
+    /// The caller's principal id (<c>user:&lt;id&gt;</c>, <c>api-key-id:&lt;id&gt;</c>, <c>bootstrap-api-key</c>),
+    /// which no two callers share: what a caller's own work is found by. Null for a principal without one.
+    /// </summary>
+    public static string? CallerId(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.FindFirst(ClaimTypes.NameIdentifier)?.Value is { Length: > 0 } id ? id : null;
     }
 }

@@ -1,8 +1,6 @@
 using System.Security.Claims;
 using CustomLabels.Core.Storage;
-using CustomLabels.Web.Authentication;
 using CustomLabels.Web.Components.Layout;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.StaticFiles;
 using CustomLabels.Web.Api.Samples;
 using CustomLabels.Web.Api.TrainingImages;
@@ -43,6 +41,7 @@ internal static class DashboardExtensions
         services.AddMudServices(configureMud ?? (_ => { }));
         services.AddScoped<ThemePreference>();
         services.AddScoped<Pages.Detection.ConsumerDetection>();
+        services.AddScoped<DashboardImageAccess>();
         services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
         services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();
         // The same uploader and samples the API adds, for the training images page's "Add the sample images".
@@ -63,7 +62,7 @@ internal static class DashboardExtensions
     }
 
     private static async Task<IResult> GetImageAsync(
-        string key, ClaimsPrincipal user, IAuthorizationService authorization, IObjectStore store, CancellationToken cancellationToken)
+        string key, ClaimsPrincipal user, DashboardImageAccess access, IObjectStore store, CancellationToken cancellationToken)
     {
         // Only images a dashboard page shows; manifests, evaluations and review output stay behind the API.
         if (!key.StartsWith(BucketLayout.TrainingImages, StringComparison.Ordinal)
@@ -73,15 +72,13 @@ internal static class DashboardExtensions
             return Results.NotFound();
         }
 
-        // A rejected image is a loop's image answered "none of the above": Operators, and Reviewers (who see loops' images).
-        if (key.StartsWith(BucketLayout.RejectedImages, StringComparison.Ordinal)
-            && !(await authorization.AuthorizeAsync(user, Policies.Reviewer)).Succeeded)
-        {
-            return Results.Forbid();
-        }
-
         try
         {
+            if (!await access.MaySeeAsync(user, key, cancellationToken))
+            {
+                return Results.Forbid();
+            }
+
             var stored = await store.GetAsync(key, cancellationToken);
             var contentType = ContentTypes.TryGetContentType(key, out var type) ? type : "application/octet-stream";
             return Results.Stream(stored.Content, contentType, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{stored.Info.ETag}\""));

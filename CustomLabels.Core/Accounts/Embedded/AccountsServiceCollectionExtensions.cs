@@ -9,6 +9,8 @@ internal static class AccountsServiceCollectionExtensions
     public static IServiceCollection AddEmbeddedAccounts(this IServiceCollection services)
     {
         services.AddSingleton<ISqliteMigration>(SqliteAccountStore.Migration);
+        services.AddSingleton<ISqliteMigration>(SqliteAccountStore.IdMigration);
+        services.AddSingleton<ISqliteMigration>(SqliteAccountStore.SecurityStampMigration);
         services.AddSingleton<IAccountStore, SqliteAccountStore>();
         return services;
     }

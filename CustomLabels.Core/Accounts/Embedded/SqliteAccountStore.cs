@@ -35,6 +35,27 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         );
         """);
 
+    /// <summary>
+    /// A stable id per user, the principal id work is attributed to. Key names become unique from here on; a database
+    /// that already holds two keys of one name keeps them, told apart by their ids.
+    /// </summary>
+    public static SqliteMigration IdMigration { get; } = new(
+        "0601-user-ids",
+        """
+        ALTER TABLE users ADD COLUMN id TEXT NULL;
+        UPDATE users SET id = lower(hex(randomblob(16))) WHERE id IS NULL;
+        CREATE UNIQUE INDEX users_id ON users (id);
+        CREATE INDEX api_keys_name ON api_keys (name COLLATE NOCASE);
+        """);
+
+    /// <summary>A security stamp per user, renewed at sign-out: a sign-in cookie holds the stamp it was issued with.</summary>
+    public static SqliteMigration SecurityStampMigration { get; } = new(
+        "0602-user-security-stamps",
+        """
+        ALTER TABLE users ADD COLUMN security_stamp TEXT NULL;
+        UPDATE users SET security_stamp = lower(hex(randomblob(16))) WHERE security_stamp IS NULL;
+        """);
+
     private static readonly PasswordHasher<UserAccount> Hasher = new();
 
     public async Task<bool> AnyUserAsync(CancellationToken cancellationToken = default)
@@ -84,7 +105,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         UserAccount user;
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT user_name, role, created_at, created_by, password_hash FROM users WHERE user_name = $name;";
+            command.CommandText = "SELECT user_name, role, created_at, created_by, id, password_hash FROM users WHERE user_name = $name;";
             command.Parameters.AddWithValue("$name", userName.Trim());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
@@ -93,7 +114,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
             }
 
             user = ReadUser(reader);
-            hash = reader.GetString(4);
+            hash = reader.GetString(5);
         }
 
         var result = Hasher.VerifyHashedPassword(user, hash, password);
@@ -113,7 +134,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT user_name, role, created_at, created_by FROM users ORDER BY user_name;";
+        command.CommandText = "SELECT user_name, role, created_at, created_by, id FROM users ORDER BY user_name;";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var users = new List<UserAccount>();
         while (await reader.ReadAsync(cancellationToken))
@@ -133,9 +154,11 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        // One statement, so that two keys of one name cannot both be created: a name says whose work it is.
         command.CommandText = """
             INSERT INTO api_keys (id, name, role, key_hash, prefix, created_at, created_by)
-            VALUES ($id, $name, $role, $hash, $prefix, $at, $by);
+            SELECT $id, $name, $role, $hash, $prefix, $at, $by
+            WHERE NOT EXISTS (SELECT 1 FROM api_keys WHERE name = $name COLLATE NOCASE);
             """;
         command.Parameters.AddWithValue("$id", info.Id);
         command.Parameters.AddWithValue("$name", info.Name);
@@ -144,7 +167,12 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         command.Parameters.AddWithValue("$prefix", info.Prefix);
         command.Parameters.AddWithValue("$at", Format(info.CreatedAt));
         command.Parameters.AddWithValue("$by", createdBy);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new AccountConflictException(
+                $"An API key named '{keyName}' exists already (revoked keys keep their names); give this key another name.");
+        }
+
         return new CreatedApiKey(info, key);
     }
 
@@ -178,9 +206,36 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
         return keys.SingleOrDefault();
     }
 
+    public async Task<string?> GetSecurityStampAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT security_stamp FROM users WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", userId);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    public async Task RenewSecurityStampAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE users SET security_stamp = $stamp WHERE id = $id;";
+        command.Parameters.AddWithValue("$stamp", NewStamp());
+        command.Parameters.AddWithValue("$id", userId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static string NewStamp() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
     private UserAccount NewUser(string userName, string password, AccountRole role, string createdBy, out string hash)
     {
         var name = CheckName(userName, "A user name");
+        if (Callers.LooksLikeAKey(name))
+        {
+            throw new AccountValidationException(
+                $"A user name may not start with '{Callers.KeyNamePrefix}' nor be '{Callers.BootstrapKey}': those are the names of API keys.");
+        }
+
         if (password is null || password.Length < MinPasswordLength || password.Length > MaxPasswordLength)
         {
             throw new AccountValidationException(
@@ -192,7 +247,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
             throw new AccountValidationException($"'{role}' is not a role; use Operator, Reviewer or Consumer.");
         }
 
-        var user = new UserAccount(name, role, time.GetUtcNow(), createdBy);
+        var user = new UserAccount(name, role, time.GetUtcNow(), createdBy, Guid.NewGuid().ToString("N"));
         hash = Hasher.HashPassword(user, password);
         return user;
     }
@@ -212,14 +267,16 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
     {
         var command = connection.CreateCommand();
         command.CommandText = $"""
-            INSERT INTO users (user_name, password_hash, role, created_at, created_by)
-            SELECT $name, $hash, $role, $at, $by {(onlyIfNoUser ? "WHERE NOT EXISTS (SELECT 1 FROM users)" : string.Empty)};
+            INSERT INTO users (user_name, password_hash, role, created_at, created_by, id, security_stamp)
+            SELECT $name, $hash, $role, $at, $by, $id, $stamp {(onlyIfNoUser ? "WHERE NOT EXISTS (SELECT 1 FROM users)" : string.Empty)};
             """;
         command.Parameters.AddWithValue("$name", user.UserName);
         command.Parameters.AddWithValue("$hash", hash);
         command.Parameters.AddWithValue("$role", user.Role.ToString());
         command.Parameters.AddWithValue("$at", Format(user.CreatedAt));
         command.Parameters.AddWithValue("$by", user.CreatedBy);
+        command.Parameters.AddWithValue("$id", user.Id);
+        command.Parameters.AddWithValue("$stamp", NewStamp());
         return command;
     }
 
@@ -252,7 +309,7 @@ internal sealed class SqliteAccountStore(SqliteDatabase database, TimeProvider t
     }
 
     private static UserAccount ReadUser(SqliteDataReader reader) =>
-        new(reader.GetString(0), Enum.Parse<AccountRole>(reader.GetString(1)), Parse(reader.GetString(2)), reader.GetString(3));
+        new(reader.GetString(0), Enum.Parse<AccountRole>(reader.GetString(1)), Parse(reader.GetString(2)), reader.GetString(3), reader.GetString(4));
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 

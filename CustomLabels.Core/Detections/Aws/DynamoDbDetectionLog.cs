@@ -141,14 +141,14 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
             afterSortKey: string.IsNullOrEmpty(query.NextToken) ? null : query.NextToken,
             lowerBoundExclusive: query.AfterSequence is { } after ? DynamoDbTable.SortableSequence(after) : null,
             take,
-            item => Matches(item, search, query.RequestedBy),
+            item => Matches(item, search, query.RequesterId) && (query.ObjectKey is null || Text(item, "objectKey") == query.ObjectKey),
             cancellationToken);
         return new DetectionPage([.. items.Select(FromItem)], next);
     }
 
-    private static bool Matches(Dictionary<string, AttributeValue> item, string? search, string? requestedBy)
+    private static bool Matches(Dictionary<string, AttributeValue> item, string? search, string? requesterId)
     {
-        if (requestedBy is not null && Text(item, "requestedBy") != requestedBy)
+        if (requesterId is not null && Text(item, "requesterId") != requesterId)
         {
             return false;
         }
@@ -188,7 +188,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         foreach (var (name, value) in new[]
                  {
                      ("versionName", record.VersionName), ("label", record.Label), ("humanLoopName", record.HumanLoopName),
-                     ("humanLabel", record.HumanLabel), ("copiedKey", record.CopiedKey), ("rejectedKey", record.RejectedKey), ("requestedBy", record.RequestedBy),
+                     ("humanLabel", record.HumanLabel), ("copiedKey", record.CopiedKey), ("rejectedKey", record.RejectedKey), ("requestedBy", record.RequestedBy), ("requesterId", record.RequesterId),
                      ("executionId", record.ExecutionId), ("imageETag", record.ImageETag),
                      ("reviewedAt", record.ReviewedAt?.ToString("O", CultureInfo.InvariantCulture)),
                  })
@@ -217,6 +217,7 @@ public sealed class DynamoDbDetectionLog(DynamoDbTable table) : IDetectionLog
         CopiedKey = Text(item, "copiedKey"),
         RejectedKey = Text(item, "rejectedKey"),
         RequestedBy = Text(item, "requestedBy"),
+        RequesterId = Text(item, "requesterId"),
         ExecutionId = Text(item, "executionId"),
         Sequence = (long)NumberOf(item, "sequence"),
         ImageETag = Text(item, "imageETag"),

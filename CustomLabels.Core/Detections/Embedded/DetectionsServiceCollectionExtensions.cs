@@ -9,6 +9,8 @@ internal static class DetectionsServiceCollectionExtensions
     {
         services.AddSingleton(SqliteDetectionLog.Migration);
         services.AddSingleton(SqliteDetectionLog.RejectedKeyMigration);
+        services.AddSingleton(SqliteDetectionLog.RequesterIdMigration);
+        services.AddSingleton(SqliteDetectionLog.ObjectKeyMigration);
         services.AddSingleton<IDetectionLog, SqliteDetectionLog>();
         return services;
     }

@@ -43,9 +43,22 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         "0401-detections-rejected-key",
         "ALTER TABLE detections ADD COLUMN rejected_key TEXT;");
 
+    /// <summary>Who asked, by principal id; rows written before it have none and belong to no caller's own list.</summary>
+    public static readonly ISqliteMigration RequesterIdMigration = new SqliteMigration(
+        "0402-detections-requester-id",
+        """
+        ALTER TABLE detections ADD COLUMN requested_by_id TEXT;
+        CREATE INDEX detections_requested_by_id ON detections (requested_by_id, sequence);
+        """);
+
+    /// <summary>Finds an image's detections by its key (who may see the image).</summary>
+    public static readonly ISqliteMigration ObjectKeyMigration = new SqliteMigration(
+        "0403-detections-object-key",
+        "CREATE INDEX detections_object_key ON detections (object_key);");
+
     private const string Columns =
         "sequence, request_id, time, object_key, image_etag, version_name, label, confidence, labels_json, threshold, "
-        + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id, rejected_key";
+        + "human_loop_name, human_label, copied_key, reviewed_at, requested_by, execution_id, rejected_key, requested_by_id";
 
     // Labels keep their region (Geometry) when they have one; rows written before regions existed read with none.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -60,8 +73,8 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO detections (request_id, time, object_key, image_etag, version_name, label, confidence, labels_json,
-                                    threshold, human_loop_name, requested_by, execution_id)
-            VALUES ($request, $time, $key, $etag, $version, $label, $confidence, $labels, $threshold, $loop, $by, $execution)
+                                    threshold, human_loop_name, requested_by, execution_id, requested_by_id)
+            VALUES ($request, $time, $key, $etag, $version, $label, $confidence, $labels, $threshold, $loop, $by, $execution, $byId)
             ON CONFLICT (request_id) DO NOTHING
             RETURNING sequence;
             """;
@@ -77,6 +90,7 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         command.Parameters.AddWithValue("$loop", (object?)record.HumanLoopName ?? DBNull.Value);
         command.Parameters.AddWithValue("$by", (object?)record.RequestedBy ?? DBNull.Value);
         command.Parameters.AddWithValue("$execution", (object?)record.ExecutionId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$byId", (object?)record.RequesterId ?? DBNull.Value);
         if (await command.ExecuteScalarAsync(cancellationToken) is not null)
         {
             events.Publish(new PipelineEvent(PipelineEventKind.Detection, record.RequestId));
@@ -144,10 +158,16 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
             command.Parameters.AddWithValue("$search", SqlLike.Contains(query.Search.Trim()));
         }
 
-        if (query.RequestedBy is not null)
+        if (query.RequesterId is not null)
         {
-            where.Add("requested_by = $by");
-            command.Parameters.AddWithValue("$by", query.RequestedBy);
+            where.Add("requested_by_id = $byId");
+            command.Parameters.AddWithValue("$byId", query.RequesterId);
+        }
+
+        if (query.ObjectKey is not null)
+        {
+            where.Add("object_key = $objectKey");
+            command.Parameters.AddWithValue("$objectKey", query.ObjectKey);
         }
 
         if (query.AfterSequence is { } after)
@@ -200,5 +220,6 @@ internal sealed class SqliteDetectionLog(SqliteDatabase database, PipelineEvents
         RequestedBy = Text(reader, 14),
         ExecutionId = Text(reader, 15),
         RejectedKey = Text(reader, 16),
+        RequesterId = Text(reader, 17),
     };
 }

@@ -55,12 +55,15 @@ internal sealed record Detection
 
     public string? RequestedBy { get; init; }
 
+    /// <summary>Who asked, by principal id (the <c>requested-by-id</c> metadata).</summary>
+    public string? RequesterId { get; init; }
+
     public required DateTimeOffset Time { get; init; }
 }
 
 /// <summary>
 /// Detection branch: runs the running version on the new image. The object's metadata may carry
-/// <c>min-confidence</c>, <c>max-results</c> and <c>requested-by</c> (the API writes them). The confidence check
+/// <c>min-confidence</c>, <c>max-results</c>, <c>requested-by</c> and <c>requested-by-id</c> (the API writes them). The confidence check
 /// looks at the best label before the consumer's filters, so a consumer's MinConfidence cannot hide a doubtful image
 /// from review.
 /// </summary>
@@ -79,6 +82,9 @@ internal sealed class DetectCustomLabelsHandler(
 
     /// <summary>Object metadata: who asked (user name or API key name).</summary>
     public const string RequestedByMetadata = "requested-by";
+
+    /// <summary>Object metadata: who asked, by principal id (see <see cref="Accounts.Callers"/>).</summary>
+    public const string RequesterIdMetadata = "requested-by-id";
 
     public override string Name => "DetectCustomLabels";
 
@@ -115,6 +121,7 @@ internal sealed class DetectCustomLabelsHandler(
             BelowThreshold = confidence < settings.MinimumLabelDetectionConfidence,
             A2IEnabled = settings.EnableA2IWorkflow,
             RequestedBy = metadata.TryGetValue(RequestedByMetadata, out var by) && !string.IsNullOrWhiteSpace(by) ? by : null,
+            RequesterId = metadata.TryGetValue(RequesterIdMetadata, out var byId) && !string.IsNullOrWhiteSpace(byId) ? byId : null,
             Time = time.GetUtcNow(),
         };
     }
@@ -154,6 +161,7 @@ internal sealed class LogDetectionHandler(IDetectionLog log) : TaskHandler<Detec
                 Labels = [.. input.AllLabels.Select(l => l.ToCustomLabel())],
                 Threshold = input.Threshold,
                 RequestedBy = input.RequestedBy,
+                RequesterId = input.RequesterId,
                 ExecutionId = context.ExecutionId,
             },
             cancellationToken);

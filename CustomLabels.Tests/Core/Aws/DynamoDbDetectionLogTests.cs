@@ -67,6 +67,20 @@ public sealed class DynamoDbDetectionLogTests(DynaliteFixture dynalite) : IAsync
     }
 
     [Fact]
+    public async Task ACallersOwnDetectionsAreFoundByPrincipalIdAndAnImagesByItsKey()
+    {
+        await _log.RecordDetectionAsync(Record("p1", "images_for_detection/p1.jpg", "cat", 91) with { RequestedBy = "api-key:twin", RequesterId = "api-key-id:1" });
+        await _log.RecordDetectionAsync(Record("p2", "images_for_detection/p2.jpg", "cat", 91) with { RequestedBy = "api-key:twin", RequesterId = "api-key-id:2" });
+
+        var mine = await _log.QueryAsync(new DetectionQuery(RequesterId: "api-key-id:1"));
+        var image = await _log.QueryAsync(new DetectionQuery(ObjectKey: "images_for_detection/p2.jpg"));
+
+        Assert.Equal(["p1"], mine.Items.Select(d => d.RequestId));
+        Assert.Equal("api-key-id:1", mine.Items[0].RequesterId);
+        Assert.Equal(["p2"], image.Items.Select(d => d.RequestId));
+    }
+
+    [Fact]
     public async Task LoopAndReviewAreRecordedOnTheDetectionAndAReviewOnlyOnce()
     {
         await _log.RecordDetectionAsync(Record("h1", "images_for_detection/h.jpg", "cat", 30) with { ImageETag = "etag-h1" });

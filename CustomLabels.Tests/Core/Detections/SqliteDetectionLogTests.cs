@@ -47,6 +47,32 @@ public sealed class SqliteDetectionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task ACallersOwnDetectionsAreFoundByPrincipalIdNotByName()
+    {
+        var log = _parts.DetectionLog;
+        await log.RecordDetectionAsync(Detection("mine") with { RequestedBy = "api-key:twin", RequesterId = "api-key-id:1" });
+        await log.RecordDetectionAsync(Detection("same-name") with { RequestedBy = "api-key:twin", RequesterId = "api-key-id:2" });
+        await log.RecordDetectionAsync(Detection("before-ids") with { RequestedBy = "api-key:twin" });
+
+        var mine = await log.QueryAsync(new DetectionQuery(RequesterId: "api-key-id:1"));
+
+        Assert.Equal(["mine"], mine.Items.Select(d => d.RequestId));
+        Assert.Equal("api-key-id:1", mine.Items[0].RequesterId);
+    }
+
+    [Fact]
+    public async Task AnImagesDetectionsAreFoundByItsExactKey()
+    {
+        var log = _parts.DetectionLog;
+        await log.RecordDetectionAsync(Detection("a", "images_for_detection/a.jpg"));
+        await log.RecordDetectionAsync(Detection("ab", "images_for_detection/a.jpg.b"));
+
+        var found = await log.QueryAsync(new DetectionQuery(ObjectKey: "images_for_detection/a.jpg"));
+
+        Assert.Equal(["a"], found.Items.Select(d => d.RequestId));
+    }
+
+    [Fact]
     public async Task AReviewIsRecordedOnceWithItsHumanLabelAndCopiedKey()
     {
         var log = _parts.DetectionLog;

@@ -80,7 +80,7 @@ public sealed class WorkflowPipelineTests(TrainedPipelineFixture fixture) : ICla
         var (detection, execution) = await Host.DetectAsync(
             "images_for_detection/known-godot.jpg",
             DemoImage("godot", 2),
-            new Dictionary<string, string> { ["requested-by"] = "consumer-key", ["max-results"] = "1" });
+            new Dictionary<string, string> { ["requested-by"] = "consumer-key", ["requested-by-id"] = "api-key-id:k1", ["max-results"] = "1" });
 
         Assert.Equal(ExecutionStatus.Succeeded, execution.Summary.Status);
         Assert.Equal("godot", detection.Label);
@@ -88,6 +88,7 @@ public sealed class WorkflowPipelineTests(TrainedPipelineFixture fixture) : ICla
         Assert.Null(detection.HumanLoopName);
         Assert.Equal(execution.Summary.ExecutionId, detection.RequestId);
         Assert.Equal("consumer-key", detection.RequestedBy);
+        Assert.Equal("api-key-id:k1", detection.RequesterId);
         var output = JsonNode.Parse(execution.Output!)!;
         Assert.Equal("godot", (string?)output["CustomLabels"]![0]!["Name"]);
         Assert.Single(output["CustomLabels"]!.AsArray());

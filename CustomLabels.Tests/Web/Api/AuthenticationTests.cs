@@ -20,6 +20,9 @@ public sealed class ConfiguredApp : IAsyncLifetime
         ["CustomLabels:InitialOperator:UserName"] = OperatorName,
         ["CustomLabels:InitialOperator:Password"] = OperatorPassword,
         ["CustomLabels:Api:MaxUploadBytes"] = "1048576",
+        // The class's tests sign in wrongly on purpose, from one address and in any order: throttling has its own tests.
+        ["CustomLabels:SignIn:MaxFailuresPerUser"] = "1000",
+        ["CustomLabels:SignIn:MaxFailuresPerAddress"] = "1000",
     });
 
     public async Task DisposeAsync() => await App.DisposeAsync();

@@ -105,10 +105,10 @@ public sealed partial class RunningApp : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Creates an API key with the bootstrap key and returns the plain key.</summary>
+    /// <summary>Creates an API key with the bootstrap key and returns the plain key; key names are unique, so the default name is too.</summary>
     public async Task<string> CreateKeyAsync(string role, string? name = null)
     {
-        using var response = await Client(BootstrapKey).PostAsJsonAsync("/api/keys", new { name = name ?? $"{role} key", role });
+        using var response = await Client(BootstrapKey).PostAsJsonAsync("/api/keys", new { name = name ?? $"{role} key {Guid.NewGuid():N}", role });
         response.EnsureSuccessStatusCode();
         var created = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
         return (string)created!["key"]!;

@@ -38,6 +38,18 @@ public sealed class DetectionPageTests : DashboardTest
     }
 
     [Fact]
+    public async Task ADetectionByAnotherCallerOfTheSameNameIsNotListed()
+    {
+        await RecordDetectionAsync("mine", "godot", 91.5f);
+        await RecordDetectionAsync("namesake", "keepassxc", 88f, requesterId: "api-key-id:someone-else");
+
+        var page = Render<DetectionPage>();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("tbody tr")));
+        Assert.DoesNotContain("keepassxc", page.Find("tbody").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WhenTheDetectionLogFailsThePageShowsWhy()
     {
         Decorate<IDetectionLog>(l => Ports.Failing(l, new IOException("The detection log cannot be read.")));

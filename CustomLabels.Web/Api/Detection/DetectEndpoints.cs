@@ -28,6 +28,21 @@ internal static class DetectEndpoints
     /// <summary>Who asked, as the detection log records it.</summary>
     public const string RequestedByMetadata = "requested-by";
 
+    /// <summary>Who asked, by principal id: what the sender's own detections and images are found by.</summary>
+    public const string RequesterIdMetadata = "requested-by-id";
+
+    /// <summary>The object metadata that says who sent a detection image: by name, for people, and by principal id.</summary>
+    internal static Dictionary<string, string> RequesterMetadata(System.Security.Claims.ClaimsPrincipal user)
+    {
+        var metadata = new Dictionary<string, string> { [RequestedByMetadata] = user.CallerName() };
+        if (user.CallerId() is { } id)
+        {
+            metadata[RequesterIdMetadata] = id;
+        }
+
+        return metadata;
+    }
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/detect", DetectAsync)
@@ -77,7 +92,7 @@ internal static class DetectEndpoints
         await serving.WaitAsync(options.Value.DetectionTimeout, cancellationToken);
         var left = options.Value.DetectionTimeout - time.GetElapsedTime(started);
 
-        var metadata = new Dictionary<string, string> { [RequestedByMetadata] = context.User.CallerName() };
+        var metadata = RequesterMetadata(context.User);
         if (minConfidence is { } min)
         {
             metadata[MinConfidenceMetadata] = min.ToString(CultureInfo.InvariantCulture);

@@ -55,7 +55,9 @@ public abstract class LivePage : ComponentBase, IDisposable
         {
         }
 #pragma warning disable CA1031 // The page shows why it could not load instead of breaking the circuit.
-        catch (Exception ex)
+        // A redirect while the page is rendered on the server is a NavigationException that the framework turns into
+        // the redirect: it is not a failure to load, and must reach the framework.
+        catch (Exception ex) when (ex is not NavigationException)
 #pragma warning restore CA1031
         {
             LoadError = ex.Message;

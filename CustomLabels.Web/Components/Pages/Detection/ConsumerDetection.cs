@@ -27,14 +27,14 @@ public sealed class ConsumerDetection(IObjectStore store, IWorkflowService workf
     /// <exception cref="InvalidImageException">Not an image.</exception>
     /// <exception cref="ImageTooLargeException">Too large.</exception>
     /// <exception cref="ModelNotRunningException">No version serves, and none is being deployed in time.</exception>
-    public async Task<DetectionOutcome> DetectAsync(string fileName, byte[] image, string requestedBy, CancellationToken cancellationToken)
+    public async Task<DetectionOutcome> DetectAsync(string fileName, byte[] image, System.Security.Claims.ClaimsPrincipal requestedBy, CancellationToken cancellationToken)
     {
         var info = ImageInspector.Inspect(image);
         await serving.WaitAsync(Timeout, cancellationToken); // during the first deployment, waits for it
 
         var safeName = new string([.. Path.GetFileName(fileName).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]).Trim('.', '_', '-');
         var key = $"{BucketLayout.DetectionImages}{Guid.NewGuid():N}-{(safeName.Length is > 0 and <= 100 ? safeName : $"image.{info.Format.ToLowerInvariant()}")}";
-        var stored = await store.CreateBytesAsync(key, image, new Dictionary<string, string> { [DetectEndpoints.RequestedByMetadata] = requestedBy }, cancellationToken);
+        var stored = await store.CreateBytesAsync(key, image, DetectEndpoints.RequesterMetadata(requestedBy), cancellationToken);
 
         // Named for the object, so the bucket's own event shares this one execution instead of starting another.
         var run = await workflow.StartExecutionAsync(
