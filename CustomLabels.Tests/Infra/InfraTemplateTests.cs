@@ -7,6 +7,7 @@ using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Aws;
+using CustomLabels.Core.Workflow.Handlers;
 using CustomLabels.Tests.Core.Aws;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -138,6 +139,51 @@ public sealed partial class InfraTemplateTests
         Assert.True(events < historyLimit, $"A 72-hour training polled every {steps.TrainingPollSeconds} s and a 2-hour start polled every {steps.StartPollSeconds} s write about {events:0} history events, over the {historyLimit} limit.");
         Assert.True(steps.TrainingPollSeconds <= 600, $"A training poll of {steps.TrainingPollSeconds} s lets a finished version wait too long.");
     }
+
+    /// <summary>
+    /// Each A2I runtime operation that <c>A2IHumanReview</c> calls, and the resources that IAM authorizes it against
+    /// (the Service Authorization Reference, as cfn-lint 1.51 carries it): a loop is started against its flow
+    /// definition, ListHumanLoops has no resource-level permissions (only <c>*</c>), and the others act on the loop.
+    /// </summary>
+    [Theory]
+    [InlineData("sagemaker:StartHumanLoop", "flow-definition")]
+    [InlineData("sagemaker:ListHumanLoops", "*")]
+    [InlineData("sagemaker:DescribeHumanLoop", "human-loop")]
+    [InlineData("sagemaker:StopHumanLoop", "human-loop")]
+    [InlineData("sagemaker:DeleteHumanLoop", "human-loop")]
+    public void EachA2IOperationIsGrantedOnTheResourceAwsAuthorizesItAgainst(string action, string resourceType)
+    {
+        var granted = PipelineStatements().Where(s => Strings(s["Action"]).Contains(action)).SelectMany(s => s["Resource"] is JsonArray many ? [.. many] : new[] { s["Resource"] })
+            .Select(r => r!.ToJsonString()).ToList();
+
+        switch (resourceType)
+        {
+            case "flow-definition":
+                Assert.Equal([new JsonObject { ["Fn::GetAtt"] = new JsonArray("Review", "FlowDefinitionArn") }.ToJsonString()], granted);
+                break;
+            case "*":
+                Assert.Equal(["\"*\""], granted);
+                break;
+            default:
+                // Only this product's loops: the names the detection and sampling steps give them.
+                var patterns = granted.Select(r => JsonNode.Parse(r)?["Fn::Sub"]?.GetValue<string>() ?? r).ToList();
+                const string loopArn = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:human-loop/";
+                Assert.All(patterns, p => Assert.StartsWith(loopArn, p, StringComparison.Ordinal));
+                foreach (var name in new[] { CreateHumanLoopHandler.LoopNameOf("review", "r1"), CreateHumanLoopHandler.LoopNameOf("sample", "r1") })
+                {
+                    Assert.Contains(patterns, p => Regex.IsMatch(loopArn + name, "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal) + "$"));
+                }
+
+                Assert.DoesNotContain(loopArn + "*", patterns);
+                break;
+        }
+    }
+
+    private static IEnumerable<JsonObject> PipelineStatements() =>
+        Resources["PipelineAccessPolicy"]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().OfType<JsonObject>();
+
+    private static List<string> Strings(JsonNode? node) =>
+        node is JsonArray many ? [.. many.Select(n => n!.GetValue<string>())] : [node!.GetValue<string>()];
 
     /// <summary>The history events of one round of a poll loop of the definition, from its Wait state back to it.</summary>
     private static int EventsPerPoll(string waitState)
