@@ -7,6 +7,7 @@ using CustomLabels.Core.Parameters;
 using CustomLabels.Core.Storage;
 using CustomLabels.Core.Workflow;
 using CustomLabels.Core.Workflow.Aws;
+using CustomLabels.Core.Workflow.Handlers;
 using CustomLabels.Tests.Core.Aws;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -138,6 +139,87 @@ public sealed partial class InfraTemplateTests
         Assert.True(events < historyLimit, $"A 72-hour training polled every {steps.TrainingPollSeconds} s and a 2-hour start polled every {steps.StartPollSeconds} s write about {events:0} history events, over the {historyLimit} limit.");
         Assert.True(steps.TrainingPollSeconds <= 600, $"A training poll of {steps.TrainingPollSeconds} s lets a finished version wait too long.");
     }
+
+    [Fact]
+    public void AStartThatFailsLandsInAnEncryptedDeadLetterQueueThatKeepsItForTwoWeeks()
+    {
+        var target = Resources["ObjectCreatedRule"]!["Properties"]!["Targets"]![0]!;
+        var starter = target["Arn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+
+        // EventBridge invokes the starter asynchronously: a failed delivery goes to the target's dead-letter queue...
+        var queue = target["DeadLetterConfig"]?["Arn"]?["Fn::GetAtt"]?[0]?.GetValue<string>();
+        Assert.NotNull(queue);
+        Assert.True(target["RetryPolicy"]!["MaximumRetryAttempts"]!.GetValue<int>() >= 1);
+        Assert.True(target["RetryPolicy"]!["MaximumEventAgeInSeconds"]!.GetValue<int>() >= 3600);
+
+        // ...and a start that fails in the function goes, after Lambda's retries, to its on-failure destination.
+        var invokeConfig = Resources.Select(r => r.Value!).Single(r =>
+            r["Type"]!.GetValue<string>() == "AWS::Lambda::EventInvokeConfig" && r["Properties"]!["FunctionName"]!["Ref"]?.GetValue<string>() == starter)["Properties"]!;
+        Assert.Equal(queue, invokeConfig["DestinationConfig"]!["OnFailure"]!["Destination"]!["Fn::GetAtt"]![0]!.GetValue<string>());
+        Assert.True(invokeConfig["MaximumRetryAttempts"]!.GetValue<int>() >= 1);
+
+        var properties = Resources[queue]!["Properties"]!;
+        Assert.Equal("AWS::SQS::Queue", Resources[queue]!["Type"]!.GetValue<string>());
+        Assert.True(properties["SqsManagedSseEnabled"]?.GetValue<bool>() == true || properties["KmsMasterKeyId"] is not null, "The dead-letter queue is not encrypted.");
+        Assert.Equal(14 * 24 * 3600, properties["MessageRetentionPeriod"]!.GetValue<int>());
+
+        // The starter's role may send to the queue, and EventBridge may too, for this rule only.
+        var role = Resources[starter]!["Properties"]!["Role"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        var roleStatements = Resources[role]!["Properties"]!["Policies"]!.AsArray().SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray()).OfType<JsonObject>();
+        Assert.Contains(roleStatements, s => Strings(s["Action"]).Contains("sqs:SendMessage") && s["Resource"]!["Fn::GetAtt"]?[0]?.GetValue<string>() == queue);
+
+        var queuePolicy = Resources.Select(r => r.Value!).Single(r =>
+            r["Type"]!.GetValue<string>() == "AWS::SQS::QueuePolicy" && r["Properties"]!["Queues"]!.AsArray().Any(q => q!["Ref"]?.GetValue<string>() == queue))["Properties"]!;
+        var statement = queuePolicy["PolicyDocument"]!["Statement"]!.AsArray().OfType<JsonObject>().Single();
+        Assert.Equal("events.amazonaws.com", statement["Principal"]!["Service"]!.GetValue<string>());
+        Assert.Equal(["sqs:SendMessage"], Strings(statement["Action"]));
+        Assert.Equal("ObjectCreatedRule", statement["Condition"]!["ArnEquals"]!["aws:SourceArn"]!["Fn::GetAtt"]![0]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Each A2I runtime operation that <c>A2IHumanReview</c> calls, and the resources that IAM authorizes it against
+    /// (the Service Authorization Reference, as cfn-lint 1.51 carries it): a loop is started against its flow
+    /// definition, ListHumanLoops has no resource-level permissions (only <c>*</c>), and the others act on the loop.
+    /// </summary>
+    [Theory]
+    [InlineData("sagemaker:StartHumanLoop", "flow-definition")]
+    [InlineData("sagemaker:ListHumanLoops", "*")]
+    [InlineData("sagemaker:DescribeHumanLoop", "human-loop")]
+    [InlineData("sagemaker:StopHumanLoop", "human-loop")]
+    [InlineData("sagemaker:DeleteHumanLoop", "human-loop")]
+    public void EachA2IOperationIsGrantedOnTheResourceAwsAuthorizesItAgainst(string action, string resourceType)
+    {
+        var granted = PipelineStatements().Where(s => Strings(s["Action"]).Contains(action)).SelectMany(s => s["Resource"] is JsonArray many ? [.. many] : new[] { s["Resource"] })
+            .Select(r => r!.ToJsonString()).ToList();
+
+        switch (resourceType)
+        {
+            case "flow-definition":
+                Assert.Equal([new JsonObject { ["Fn::GetAtt"] = new JsonArray("Review", "FlowDefinitionArn") }.ToJsonString()], granted);
+                break;
+            case "*":
+                Assert.Equal(["\"*\""], granted);
+                break;
+            default:
+                // Only this product's loops: the names the detection and sampling steps give them.
+                var patterns = granted.Select(r => JsonNode.Parse(r)?["Fn::Sub"]?.GetValue<string>() ?? r).ToList();
+                const string loopArn = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:human-loop/";
+                Assert.All(patterns, p => Assert.StartsWith(loopArn, p, StringComparison.Ordinal));
+                foreach (var name in new[] { CreateHumanLoopHandler.LoopNameOf("review", "r1"), CreateHumanLoopHandler.LoopNameOf("sample", "r1") })
+                {
+                    Assert.Contains(patterns, p => Regex.IsMatch(loopArn + name, "^" + Regex.Escape(p).Replace(@"\*", ".*", StringComparison.Ordinal) + "$"));
+                }
+
+                Assert.DoesNotContain(loopArn + "*", patterns);
+                break;
+        }
+    }
+
+    private static IEnumerable<JsonObject> PipelineStatements() =>
+        Resources["PipelineAccessPolicy"]!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().OfType<JsonObject>();
+
+    private static List<string> Strings(JsonNode? node) =>
+        node is JsonArray many ? [.. many.Select(n => n!.GetValue<string>())] : [node!.GetValue<string>()];
 
     /// <summary>The history events of one round of a poll loop of the definition, from its Wait state back to it.</summary>
     private static int EventsPerPoll(string waitState)
