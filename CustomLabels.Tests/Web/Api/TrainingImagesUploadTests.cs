@@ -123,6 +123,62 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
     }
 
     [Fact]
+    public async Task AZipEntryWithACorruptLocalHeaderIsRefusedAloneAndTheOtherEntriesAreStored()
+    {
+        var label = NewLabel();
+        var (zip, offsets) = ZipWithOffsets(
+            ($"{label}/one.jpg", Image("geany_01.jpg")),
+            ($"{label}/two.jpg", Image("geany_02.jpg")),
+            ($"{label}/three.jpg", Image("geany_03.jpg")));
+        Assert.Equal("PK\u0003\u0004"u8.ToArray(), zip[offsets[1]..(offsets[1] + 4)]);
+        zip[offsets[1]] = (byte)'X'; // the second entry's local header signature
+        zip[offsets[1] + 26] = 0xFF; // and its file name length
+        zip[offsets[1] + 27] = 0xFF;
+
+        using var response = await _operator.PostAsync("/api/training-images", Files(("set.zip", zip)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal((2, 1), ((int)body!["stored"]!, (int)body["refused"]!));
+        var refused = body["results"]!.AsArray().Single(r => (string)r!["status"]! == "refused")!;
+        Assert.Equal($"set.zip/{label}/two.jpg", (string)refused["name"]!);
+        Assert.Equal("corrupt-zip", (string)refused["refusal"]!);
+        Assert.Contains("corrupt", (string)refused["reason"]!, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(["one.jpg", "three.jpg"], Directory.GetFiles(BucketFile("images_labeled_by_folder", label)).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("central-directory")]
+    public async Task AZipWhoseCentralDirectoryIsMissingOrCorruptIsRefusedWith400AndStoresNothing(string damage)
+    {
+        var label = NewLabel();
+        var (zip, _) = ZipWithOffsets(
+            ($"{label}/one.jpg", Image("geany_01.jpg")),
+            ($"{label}/two.jpg", Image("geany_02.jpg")));
+        if (damage == "truncated")
+        {
+            zip = zip[..(zip.Length * 2 / 3)];
+        }
+        else
+        {
+            // The second central directory header's signature: the end record still points at a directory, which is corrupt.
+            var central = LastIndexOf(zip, "PK\u0001\u0002"u8.ToArray());
+            zip[central] = (byte)'X';
+        }
+
+        using var response = await _operator.PostAsync("/api/training-images", Files(("set.zip", zip)));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Contains("central directory", (string)problem!["detail"]!, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("corrupt-zip", (string)problem["results"]![0]!["refusal"]!);
+        Assert.Equal(0, await CountAsync(label));
+        Assert.False(Directory.Exists(BucketFile("images_labeled_by_folder", label)));
+    }
+
+    [Fact]
     public async Task HostileNamesAreRefusedFileByFileAndNothingLandsOutsideTheBucket()
     {
         var label = NewLabel();
@@ -261,6 +317,27 @@ public sealed class TrainingImagesUploadTests(ConfiguredApp fixture) : IClassFix
 
         return content;
     }
+
+    /// <summary>A zip, and where each entry's local header starts in it.</summary>
+    private static (byte[] Zip, int[] Offsets) ZipWithOffsets(params (string Path, byte[] Bytes)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        var offsets = new List<int>();
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (path, bytes) in entries)
+            {
+                // The previous entry is written whole when its stream is closed, so the next header starts here.
+                offsets.Add((int)buffer.Position);
+                using var stream = archive.CreateEntry(path).Open();
+                stream.Write(bytes);
+            }
+        }
+
+        return (buffer.ToArray(), [.. offsets]);
+    }
+
+    private static int LastIndexOf(byte[] bytes, byte[] value) => bytes.AsSpan().LastIndexOf(value);
 
     private static byte[] Zip(params (string Path, byte[] Bytes)[] entries)
     {

@@ -11,7 +11,7 @@ namespace CustomLabels.Web.Api.TrainingImages;
 /// <param name="Label">The label it went to, when known.</param>
 /// <param name="Key">Its key in the bucket, when stored or unchanged.</param>
 /// <param name="Reason">Why it was refused.</param>
-/// <param name="Refusal">The kind of refusal: name, not-an-image, too-large, exists.</param>
+/// <param name="Refusal">The kind of refusal: name, not-an-image, too-large, exists, corrupt-zip.</param>
 public sealed record UploadResult(string Name, string Status, string? Label = null, string? Key = null, string? Reason = null, string? Refusal = null)
 {
     public const string Stored = "stored";
@@ -28,6 +28,9 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
 {
     /// <summary>The most entries read from one zip.</summary>
     public const int MaxZipEntries = 20_000;
+
+    /// <summary>The refusal of a zip, or of one of its entries, that cannot be read.</summary>
+    public const string CorruptZip = "corrupt-zip";
 
     public async Task<IReadOnlyList<UploadResult>> UploadAsync(string? label, IReadOnlyList<IFormFile> files, CancellationToken cancellationToken)
     {
@@ -68,21 +71,37 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
 
     private async Task AddZipAsync(string zipName, Stream stream, string? label, List<UploadResult> results, CancellationToken cancellationToken)
     {
+        // The central directory (the index at the zip's end) is read whole before any entry is stored, so a zip
+        // that is cut short or has a corrupt index stores nothing, and says so.
         ZipArchive archive;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
             archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+            try
+            {
+                entries = archive.Entries;
+            }
+            catch
+            {
+                archive.Dispose();
+                throw;
+            }
         }
         catch (InvalidDataException e)
         {
-            results.Add(Refuse(zipName, label, "not-an-image", $"The zip cannot be read: {e.Message}"));
+            results.Add(Refuse(
+                zipName,
+                label,
+                CorruptZip,
+                $"The zip cannot be read: its central directory (the index at the end of the file) is missing or corrupt, as when the file is cut short. Nothing in it was stored. ({e.Message})"));
             return;
         }
 
         using (archive)
         {
             var count = 0;
-            foreach (var entry in archive.Entries)
+            foreach (var entry in entries)
             {
                 if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
                 {
@@ -111,11 +130,36 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
                 }
                 else
                 {
-                    await using var content = await entry.OpenAsync(cancellationToken);
-                    results.Add(await AddAsync(display, entryLabel!, fileName!, content, cancellationToken));
+                    results.Add(await AddEntryAsync(display, entryLabel!, fileName!, entry, cancellationToken));
                 }
             }
         }
+    }
+
+    /// <summary>Adds one zip entry; an entry whose local header or data is corrupt is refused alone, with the reason.</summary>
+    private async Task<UploadResult> AddEntryAsync(string display, string label, string fileName, ZipArchiveEntry entry, CancellationToken cancellationToken)
+    {
+        if (!ObjectKey.IsValidSegment(label) || !ObjectKey.IsValidSegment(fileName))
+        {
+            return Refuse(display, label, "name", "The label or the file name is empty, '.', '..', too long, or has path or control characters.");
+        }
+
+        byte[] bytes;
+        try
+        {
+            await using var content = await entry.OpenAsync(cancellationToken);
+            bytes = await ReadAtMostAsync(content, ImageInspector.MaxEncodedBytes + 1, cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            return Refuse(display, label, CorruptZip, $"This entry of the zip is corrupt (its local header or its compressed data); it was not stored. ({e.Message})");
+        }
+        catch (NotSupportedException e)
+        {
+            return Refuse(display, label, CorruptZip, $"This entry of the zip cannot be read (an unsupported compression method or encryption); it was not stored. ({e.Message})");
+        }
+
+        return await AddBytesAsync(display, label, fileName, bytes, cancellationToken);
     }
 
     /// <summary>Adds one image under a label: checked, then written whole, or refused with the reason.</summary>
@@ -133,6 +177,11 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
 
         // Read one byte past the limit, so that a zip entry that lies about its length is still caught.
         var bytes = await ReadAtMostAsync(content, ImageInspector.MaxEncodedBytes + 1, cancellationToken);
+        return await AddBytesAsync(display, label, fileName, bytes, cancellationToken);
+    }
+
+    private async Task<UploadResult> AddBytesAsync(string display, string label, string fileName, byte[] bytes, CancellationToken cancellationToken)
+    {
         try
         {
             ImageInspector.Inspect(bytes);

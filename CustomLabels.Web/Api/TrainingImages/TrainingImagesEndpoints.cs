@@ -69,6 +69,7 @@ internal static class TrainingImagesEndpoints
         var (status, title) = reasons is ["not-an-image"] ? (StatusCodes.Status415UnsupportedMediaType, "Not an image")
             : reasons is ["too-large"] ? (StatusCodes.Status413PayloadTooLarge, "Too large")
             : reasons is ["exists"] ? (StatusCodes.Status409Conflict, "Conflict")
+            : reasons is [TrainingImageUploader.CorruptZip] ? (StatusCodes.Status400BadRequest, "Unreadable zip")
             : (StatusCodes.Status400BadRequest, "Nothing was added");
         throw new ApiProblemException(
             status,

@@ -159,20 +159,31 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
             return [new UploadOutcome(fileName, null, $"the zip is larger than {MaxZipBytes / (1024 * 1024)} MB")];
         }
 
+        // The central directory is read whole before any entry is added, so a zip cut short adds nothing.
         ZipArchive archive;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
             archive = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
+            try
+            {
+                entries = archive.Entries;
+            }
+            catch
+            {
+                archive.Dispose();
+                throw;
+            }
         }
         catch (InvalidDataException)
         {
-            return [new UploadOutcome(fileName, null, "not a readable zip file")];
+            return [new UploadOutcome(fileName, null, "not a readable zip file: its central directory (the index at its end) is missing or corrupt, as when the file is cut short; nothing in it was added")];
         }
 
         var outcomes = new List<UploadOutcome>();
         using (archive)
         {
-            foreach (var entry in archive.Entries.Where(e => !e.FullName.EndsWith('/')))
+            foreach (var entry in entries.Where(e => !e.FullName.EndsWith('/')))
             {
                 var parts = entry.FullName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length < 2)
@@ -192,8 +203,20 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
                     continue;
                 }
 
-                await using var stream = await entry.OpenAsync(cancellationToken);
-                outcomes.Add(await ReadAsync(stream, ImageInspector.MaxEncodedBytes, cancellationToken) is { } image
+                byte[]? image;
+                try
+                {
+                    await using var stream = await entry.OpenAsync(cancellationToken);
+                    image = await ReadAsync(stream, ImageInspector.MaxEncodedBytes, cancellationToken);
+                }
+                catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+                {
+                    // One corrupt entry (its local header or its data) is refused alone; the others are still read.
+                    outcomes.Add(new UploadOutcome(entry.FullName, null, "this entry of the zip is corrupt or cannot be read; it was not added"));
+                    continue;
+                }
+
+                outcomes.Add(image is not null
                     ? await AddImageAsync(entry.FullName, parts[^2], image, cancellationToken, parts[^1])
                     : new UploadOutcome(entry.FullName, null, $"larger than {ImageInspector.MaxEncodedBytes / (1024 * 1024)} MB"));
             }
