@@ -42,7 +42,7 @@ public static class ObjectStoreExtensions
         IReadOnlyDictionary<string, string>? metadata = null,
         CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = ReadOnlyStream(content);
         return await store.PutAsync(key, stream, metadata, cancellationToken);
     }
 
@@ -55,7 +55,7 @@ public static class ObjectStoreExtensions
         IReadOnlyDictionary<string, string>? metadata = null,
         CancellationToken cancellationToken = default)
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = ReadOnlyStream(content);
         return await store.CreateAsync(key, stream, metadata, cancellationToken);
     }
 
@@ -73,4 +73,6 @@ public static class ObjectStoreExtensions
             return false; // deleted in between
         }
     }
+
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> content) => new(content.ToArray(), writable: false);
 }
