@@ -3,7 +3,7 @@ namespace CustomLabels.Core.Accounts;
 /// <summary>
 /// How callers are named and identified. A caller's name is what people read (a user's name, <c>api-key:&lt;key
 /// name&gt;</c>); its principal id is what the product attributes work to and checks ownership by
-/// (<c>user:&lt;id&gt;</c>, <c>api-key:&lt;id&gt;</c>), which two callers never share.
+/// (<c>user:&lt;id&gt;</c>, <c>api-key-id:&lt;id&gt;</c>, <c>bootstrap-api-key</c>), which two callers never share.
 /// </summary>
 public static class Callers
 {

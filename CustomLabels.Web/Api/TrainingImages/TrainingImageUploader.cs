@@ -74,19 +74,9 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
         // The central directory (the index at the zip's end) is read whole before any entry is stored, so a zip
         // that is cut short or has a corrupt index stores nothing, and says so.
         ZipArchive archive;
-        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
-            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
-            try
-            {
-                entries = archive.Entries;
-            }
-            catch
-            {
-                archive.Dispose();
-                throw;
-            }
+            archive = ZipIndex.OpenWhole(stream, leaveOpen: true);
         }
         catch (InvalidDataException e)
         {
@@ -101,7 +91,7 @@ internal sealed class TrainingImageUploader(IObjectStore store, PipelineEvents e
         using (archive)
         {
             var count = 0;
-            foreach (var entry in entries)
+            foreach (var entry in archive.Entries)
             {
                 if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
                 {

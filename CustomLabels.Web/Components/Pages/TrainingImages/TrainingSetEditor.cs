@@ -2,6 +2,7 @@ using System.IO.Compression;
 using CustomLabels.Core;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Storage;
+using CustomLabels.Web.Api.TrainingImages;
 
 namespace CustomLabels.Web.Components.Pages.TrainingImages;
 
@@ -161,19 +162,9 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
 
         // The central directory is read whole before any entry is added, so a zip cut short adds nothing.
         ZipArchive archive;
-        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
-            archive = new ZipArchive(new MemoryStream(bytes, writable: false), ZipArchiveMode.Read);
-            try
-            {
-                entries = archive.Entries;
-            }
-            catch
-            {
-                archive.Dispose();
-                throw;
-            }
+            archive = ZipIndex.OpenWhole(new MemoryStream(bytes, writable: false));
         }
         catch (InvalidDataException)
         {
@@ -183,7 +174,7 @@ public sealed class TrainingSetEditor(IObjectStore store, PipelineEvents events)
         var outcomes = new List<UploadOutcome>();
         using (archive)
         {
-            foreach (var entry in entries.Where(e => !e.FullName.EndsWith('/')))
+            foreach (var entry in archive.Entries.Where(e => !e.FullName.EndsWith('/')))
             {
                 var parts = entry.FullName.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length < 2)
