@@ -326,25 +326,27 @@ public sealed partial class EmbeddedCustomLabelsModel
             first.CandidateRegions = LocatingCandidates;
         }
 
+        // Each image on its own, on every core, in order.
         var boxes = extractor.DetectionBoxes;
-        var located = new List<(ManifestEntry Entry, ImageSamples Samples)>();
-        foreach (var (entry, hash, regions) in photos)
+        var located = photos.AsParallel().AsOrdered().Select(photo =>
         {
+            var (entry, hash, regions) = photo;
+            var label = labelIndex[entry.Label];
             var ranked = first is null
                 ? []
-                : first.Candidates(regions)[labelIndex[entry.Label]]
+                : first.Candidates(regions, onlyLabel: label)[label]
                     .OrderByDescending(c => c.Score(first.SimilarityWeight, first.MarginWeight, first.NegativeWeight))
                     .ToList();
             var region = entry.Region ?? (ranked.Count > 0 ? Locate(ranked, boxes) : new BoundingBox(0, 0, 1, 1));
 
             // The regions off the subject that look most like the label teach, as background, what it is not.
             var confusable = ranked.Where(c => FeatureExtractor.IsOff(boxes[c.Region], region)).Take(HardBackgroundsPerPhoto).Select(c => c.Region).ToList();
-            located.Add((entry, extractor.PhotoSamples(regions, region, confusable, hash)));
-        }
+            return (entry, extractor.PhotoSamples(regions, region, confusable, hash));
+        }).ToList();
 
-        hardNegatives = [];
-        foreach (var (hash, regions) in rejected)
+        hardNegatives = [.. rejected.AsParallel().AsOrdered().Select(image =>
         {
+            var (hash, regions) = image;
             var hard = first is null
                 ? []
                 : first.Candidates(regions)
@@ -354,8 +356,8 @@ public sealed partial class EmbeddedCustomLabelsModel
                     .Distinct()
                     .Take(HardNegativesPerRejectedImage)
                     .ToList();
-            hardNegatives.Add(FeatureExtractor.RejectedSamples(regions, hard, hash));
-        }
+            return FeatureExtractor.RejectedSamples(regions, hard, hash);
+        })];
 
         return located;
     }

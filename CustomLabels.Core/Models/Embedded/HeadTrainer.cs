@@ -256,15 +256,15 @@ internal static class HeadTrainer
                 for (var c = 0; c < labels.Length; c++)
                 {
                     var label = c;
-                    work.Add(() => _subjectGroups[fold, label] = RidgeFitter.Accumulate(label, Rows(Images.Where(i => i.Fold == fold && i.LabelIndex == label), SampleRole.Subject)));
+                    work.Add(() => _subjectGroups[fold, label] = RidgeFitter.Accumulate(label, Images.Where(i => i.Fold == fold && i.LabelIndex == label).Select(i => i.Samples), SampleRole.Subject));
                 }
 
-                work.Add(() => _backgroundGroups[fold] = RidgeFitter.Accumulate(labels.Length, Rows(Images.Where(i => i.Fold == fold), SampleRole.Background)));
-                work.Add(() => _foreignGroups[fold] = RidgeFitter.Accumulate(labels.Length, Foreign.Where((_, i) => i % Folds == fold).SelectMany(x => RowsOf(x, SampleRole.Foreign))));
+                work.Add(() => _backgroundGroups[fold] = RidgeFitter.Accumulate(labels.Length, Images.Where(i => i.Fold == fold).Select(i => i.Samples), SampleRole.Background));
+                work.Add(() => _foreignGroups[fold] = RidgeFitter.Accumulate(labels.Length, Foreign.Where((_, i) => i % Folds == fold), SampleRole.Foreign));
             }
 
             RidgeFitter.Group? canvas = null;
-            work.Add(() => canvas = RidgeFitter.Accumulate(labels.Length, Backgrounds.SelectMany(b => RowsOf(b, SampleRole.Background))));
+            work.Add(() => canvas = RidgeFitter.Accumulate(labels.Length, Backgrounds, SampleRole.Background));
             Parallel.Invoke([.. work]);
             _canvasGroup = canvas!;
         }
@@ -301,10 +301,9 @@ internal static class HeadTrainer
             for (var c = 0; c < _labels.Length; c++)
             {
                 var label = c;
-                var rows = c == excludedLabel
+                references[c] = c == excludedLabel
                     ? []
-                    : Rows(Images.Where(i => i.LabelIndex == label && i.Fold != excludedFold && !i.Photo), SampleRole.Subject).ToList();
-                references[c] = Subsample(rows, MaxReferencesPerLabel);
+                    : Subsample([.. Images.Where(i => i.LabelIndex == label && i.Fold != excludedFold && !i.Photo).Select(i => i.Samples)], SampleRole.Subject, MaxReferencesPerLabel);
             }
 
             return new OpenSetHead
@@ -315,8 +314,7 @@ internal static class HeadTrainer
                 Weights = _fitter.Solve(groups),
                 References = references,
                 NegativeReferences = Subsample(
-                    [.. Foreign.Where((_, i) => (excludedFold < 0 || i % Folds != excludedFold) && i < _generatedForeign).SelectMany(n => RowsOf(n, SampleRole.Foreign))],
-                    MaxNegativeReferences),
+                    [.. Foreign.Where((_, i) => (excludedFold < 0 || i % Folds != excludedFold) && i < _generatedForeign)], SampleRole.Foreign, MaxNegativeReferences),
             };
         }
     }
@@ -324,14 +322,30 @@ internal static class HeadTrainer
     private static List<Candidates> Score(List<(OpenSetHead Head, float[] View, int Label, bool Real)> views) =>
         [.. views.AsParallel().AsOrdered().Select(v => new Candidates(v.Label, v.Head.Candidates(v.View), v.Real))];
 
-    /// <summary>At most <paramref name="max"/> of the rows, evenly spaced, concatenated.</summary>
-    private static float[] Subsample(List<float[]> rows, int max)
+    /// <summary>
+    /// At most <paramref name="max"/> of the samples' rows of one role (in order), evenly spaced, concatenated; only the
+    /// kept rows are copied.
+    /// </summary>
+    private static float[] Subsample(List<ImageSamples> samples, SampleRole role, int max)
     {
-        var stride = Math.Max(1.0, rows.Count / (double)max);
-        var kept = new List<float>();
-        for (var r = 0.0; r < rows.Count; r += stride)
+        var positions = new List<(ImageSamples Samples, int Row)>();
+        foreach (var s in samples)
         {
-            kept.AddRange(rows[(int)r]);
+            for (var i = 0; i < s.Count; i++)
+            {
+                if (s.Roles[i] == role)
+                {
+                    positions.Add((s, i));
+                }
+            }
+        }
+
+        var stride = Math.Max(1.0, positions.Count / (double)max);
+        var kept = new List<float>();
+        for (var r = 0.0; r < positions.Count; r += stride)
+        {
+            var (of, row) = positions[(int)r];
+            kept.AddRange(of.Row(row));
         }
 
         return [.. kept];
@@ -378,20 +392,6 @@ internal static class HeadTrainer
         }
 
         return new ImageSamples(samples.Roles, samples.Variants, embeddings);
-    }
-
-    private static IEnumerable<float[]> Rows(IEnumerable<TrainingImage> images, SampleRole role) =>
-        images.SelectMany(i => RowsOf(i.Samples, role));
-
-    private static IEnumerable<float[]> RowsOf(ImageSamples samples, SampleRole role)
-    {
-        for (var i = 0; i < samples.Count; i++)
-        {
-            if (samples.Roles[i] == role)
-            {
-                yield return samples.Row(i).ToArray();
-            }
-        }
     }
 
     /// <summary>The whole validation views of an image: per variant, all its windows' embeddings.</summary>

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CustomLabels.Core.Models.Embedded;
 
@@ -95,8 +98,11 @@ internal sealed class OpenSetHead
     /// <summary>The raw score of every label (see <see cref="Best"/>).</summary>
     public float[] Score(ReadOnlySpan<float> regions) => [.. Best(regions).Select(b => b.Score)];
 
-    /// <summary>Per label, the regions the classifier ranks best for it, with their similarity and margin.</summary>
-    public Candidate[][] Candidates(ReadOnlySpan<float> rawRegions)
+    /// <summary>
+    /// Per label, the regions the classifier ranks best for it, with their similarity and margin; given
+    /// <paramref name="onlyLabel"/>, that label's alone (the others get none), with the same values.
+    /// </summary>
+    public Candidate[][] Candidates(ReadOnlySpan<float> rawRegions, int onlyLabel = -1)
     {
         var regionArray = rawRegions.ToArray();
         CenterRows(regionArray, Center, ColourWeight);
@@ -123,7 +129,7 @@ internal sealed class OpenSetHead
         var isCandidate = new bool[count];
         for (var c = 0; c < Labels.Length; c++)
         {
-            if (References[c].Length == 0)
+            if (References[c].Length == 0 || (onlyLabel >= 0 && c != onlyLabel))
             {
                 chosen[c] = [];
                 chosenMargins[c] = [];
@@ -236,6 +242,12 @@ internal sealed class RidgeFitter
     private const int Channels = RegionFeatures.Dimension;
     private const int Inputs = Channels + 1;
 
+    // A block of rows is laid out with the bias input and zeros up to a whole number of tiles.
+    private const int Stride = (Inputs + TileColumns - 1) / TileColumns * TileColumns;
+    private const int BlockRows = 256;
+    private const int TileRows = 4;
+    private const int TileColumns = 16;
+
     private readonly int _classes;
     private readonly double _lambda;
 
@@ -245,7 +257,7 @@ internal sealed class RidgeFitter
         _lambda = lambda;
     }
 
-    /// <summary>The sufficient statistics of a set of samples of one class.</summary>
+    /// <summary>The sufficient statistics of a set of samples of one class: X^T X (upper triangle), X^T 1 and the count.</summary>
     public sealed class Group(int classIndex, double[] gram, double[] sum, int count)
     {
         public int ClassIndex { get; } = classIndex;
@@ -257,37 +269,130 @@ internal sealed class RidgeFitter
         public int Count { get; } = count;
     }
 
-    /// <summary>Accumulates X^T X and X^T 1 over rows (with the bias input) of one class.</summary>
-    public static Group Accumulate(int classIndex, IEnumerable<float[]> rowsOf512)
+    /// <summary>
+    /// Accumulates X^T X and X^T 1 over the samples' rows of one role (with the bias input), for one class. Rows are
+    /// taken in blocks; a block's products are summed in single precision, tile by tile in registers, and added to the
+    /// totals in double.
+    /// </summary>
+    public static Group Accumulate(int classIndex, IEnumerable<ImageSamples> samples, SampleRole role)
     {
         var gram = new double[Inputs * Inputs];
-        var sum = new double[Inputs];
-        var x = new double[Inputs];
+        var block = new float[BlockRows * Stride];
+        var filled = 0;
         var count = 0;
-        foreach (var row in rowsOf512)
+        foreach (var of in samples)
         {
-            for (var i = 0; i < Channels; i++)
+            for (var r = 0; r < of.Count; r++)
             {
-                x[i] = row[i];
-            }
-
-            x[Channels] = 1;
-            for (var i = 0; i < Inputs; i++)
-            {
-                var xi = x[i];
-                if (xi == 0)
+                if (of.Roles[r] != role)
                 {
                     continue;
                 }
 
-                TensorPrimitives.MultiplyAdd(x.AsSpan(i), xi, gram.AsSpan((i * Inputs) + i, Inputs - i), gram.AsSpan((i * Inputs) + i, Inputs - i));
-                sum[i] += xi;
+                var target = block.AsSpan(filled * Stride, Stride);
+                of.Row(r).CopyTo(target);
+                target[Channels] = 1;
+                count++;
+                if (++filled == BlockRows)
+                {
+                    AddProducts(block, filled, gram);
+                    filled = 0;
+                }
             }
+        }
 
-            count++;
+        if (filled > 0)
+        {
+            AddProducts(block, filled, gram);
+        }
+
+        // The bias input is 1 in every row, so its column of X^T X holds the sums.
+        var sum = new double[Inputs];
+        for (var i = 0; i < Inputs; i++)
+        {
+            sum[i] = gram[(i * Inputs) + Channels];
         }
 
         return new Group(classIndex, gram, sum, count);
+    }
+
+    /// <summary>Adds the upper triangle of B^T B, for the first <paramref name="rows"/> rows of the block B, to the Gram matrix.</summary>
+    private static void AddProducts(float[] block, int rows, double[] gram)
+    {
+        var tile = new float[TileRows * TileColumns];
+        for (var i0 = 0; i0 < Inputs; i0 += TileRows)
+        {
+            for (var j0 = i0 / TileColumns * TileColumns; j0 < Inputs; j0 += TileColumns)
+            {
+                MultiplyTile(block, rows, i0, j0, tile);
+                for (var di = 0; di < TileRows && i0 + di < Inputs; di++)
+                {
+                    var i = i0 + di;
+                    for (var dj = 0; dj < TileColumns && j0 + dj < Inputs; dj++)
+                    {
+                        var j = j0 + dj;
+                        if (j >= i)
+                        {
+                            gram[(i * Inputs) + j] += tile[(di * TileColumns) + dj];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The 4 x 16 tile of B^T B at (<paramref name="i0"/>, <paramref name="j0"/>): each row of the block is read once
+    /// for the whole tile, and its sums stay in registers.
+    /// </summary>
+    private static void MultiplyTile(float[] block, int rows, int i0, int j0, float[] tile)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            Array.Clear(tile);
+            for (var r = 0; r < rows; r++)
+            {
+                var row = block.AsSpan(r * Stride, Stride);
+                for (var di = 0; di < TileRows; di++)
+                {
+                    TensorPrimitives.MultiplyAdd(row.Slice(j0, TileColumns), row[i0 + di], tile.AsSpan(di * TileColumns, TileColumns), tile.AsSpan(di * TileColumns, TileColumns));
+                }
+            }
+
+            return;
+        }
+
+        ref var start = ref MemoryMarshal.GetArrayDataReference(block);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (var r = 0; r < rows; r++)
+        {
+            var offset = (nuint)(r * Stride);
+            var x = Vector256.LoadUnsafe(ref start, offset + (nuint)j0);
+            var y = Vector256.LoadUnsafe(ref start, offset + (nuint)j0 + (nuint)Vector256<float>.Count);
+            var s0 = Vector256.Create(Unsafe.Add(ref start, offset + (nuint)i0));
+            var s1 = Vector256.Create(Unsafe.Add(ref start, offset + (nuint)i0 + 1));
+            var s2 = Vector256.Create(Unsafe.Add(ref start, offset + (nuint)i0 + 2));
+            var s3 = Vector256.Create(Unsafe.Add(ref start, offset + (nuint)i0 + 3));
+            a0 = Vector256.FusedMultiplyAdd(s0, x, a0);
+            a1 = Vector256.FusedMultiplyAdd(s1, x, a1);
+            a2 = Vector256.FusedMultiplyAdd(s2, x, a2);
+            a3 = Vector256.FusedMultiplyAdd(s3, x, a3);
+            c0 = Vector256.FusedMultiplyAdd(s0, y, c0);
+            c1 = Vector256.FusedMultiplyAdd(s1, y, c1);
+            c2 = Vector256.FusedMultiplyAdd(s2, y, c2);
+            c3 = Vector256.FusedMultiplyAdd(s3, y, c3);
+        }
+
+        var half = Vector256<float>.Count;
+        a0.CopyTo(tile, 0);
+        c0.CopyTo(tile, half);
+        a1.CopyTo(tile, TileColumns);
+        c1.CopyTo(tile, TileColumns + half);
+        a2.CopyTo(tile, 2 * TileColumns);
+        c2.CopyTo(tile, (2 * TileColumns) + half);
+        a3.CopyTo(tile, 3 * TileColumns);
+        c3.CopyTo(tile, (3 * TileColumns) + half);
     }
 
     /// <summary>
@@ -309,11 +414,8 @@ internal sealed class RidgeFitter
             var weight = 1.0 / perClass[group.ClassIndex];
             for (var i = 0; i < Inputs; i++)
             {
-                for (var j = i; j < Inputs; j++)
-                {
-                    a[(i * Inputs) + j] += weight * group.Gram[(i * Inputs) + j];
-                }
-
+                var upper = a.AsSpan((i * Inputs) + i, Inputs - i);
+                TensorPrimitives.MultiplyAdd(group.Gram.AsSpan((i * Inputs) + i, Inputs - i), weight, upper, upper);
                 b[(i * _classes) + group.ClassIndex] += weight * group.Sum[i];
             }
         }
@@ -330,6 +432,7 @@ internal sealed class RidgeFitter
         }
 
         Cholesky(a);
+        var transposed = Transposed(a);
         var weights = new float[_classes * Inputs];
         var column = new double[Inputs];
         for (var k = 0; k < _classes; k++)
@@ -345,7 +448,7 @@ internal sealed class RidgeFitter
                 column[i] = b[(i * _classes) + k];
             }
 
-            SolveCholesky(a, column);
+            SolveCholesky(a, transposed, column);
             for (var i = 0; i < Inputs; i++)
             {
                 weights[(k * Inputs) + i] = (float)column[i];
@@ -355,53 +458,48 @@ internal sealed class RidgeFitter
         return weights;
     }
 
+    /// <summary>Factors the symmetric positive definite matrix into L L^T, L in its lower triangle, row by row.</summary>
     private static void Cholesky(double[] a)
     {
         for (var j = 0; j < Inputs; j++)
         {
-            var diagonal = a[(j * Inputs) + j];
-            for (var k = 0; k < j; k++)
-            {
-                diagonal -= a[(j * Inputs) + k] * a[(j * Inputs) + k];
-            }
-
-            diagonal = Math.Sqrt(Math.Max(diagonal, 1e-12));
+            var rowJ = a.AsSpan(j * Inputs, j);
+            var diagonal = Math.Sqrt(Math.Max(a[(j * Inputs) + j] - TensorPrimitives.Dot(rowJ, rowJ), 1e-12));
             a[(j * Inputs) + j] = diagonal;
             for (var i = j + 1; i < Inputs; i++)
             {
-                var value = a[(i * Inputs) + j];
-                for (var k = 0; k < j; k++)
-                {
-                    value -= a[(i * Inputs) + k] * a[(j * Inputs) + k];
-                }
-
-                a[(i * Inputs) + j] = value / diagonal;
+                a[(i * Inputs) + j] = (a[(i * Inputs) + j] - TensorPrimitives.Dot(a.AsSpan(i * Inputs, j), rowJ)) / diagonal;
             }
         }
     }
 
-    private static void SolveCholesky(double[] l, double[] b)
+    /// <summary>L^T, so that back substitution reads rows too.</summary>
+    private static double[] Transposed(double[] l)
+    {
+        var t = new double[Inputs * Inputs];
+        for (var i = 0; i < Inputs; i++)
+        {
+            for (var k = 0; k <= i; k++)
+            {
+                t[(k * Inputs) + i] = l[(i * Inputs) + k];
+            }
+        }
+
+        return t;
+    }
+
+    /// <summary>Solves L L^T x = b in place, given L and L^T.</summary>
+    private static void SolveCholesky(double[] l, double[] transposed, double[] b)
     {
         for (var i = 0; i < Inputs; i++)
         {
-            var value = b[i];
-            for (var k = 0; k < i; k++)
-            {
-                value -= l[(i * Inputs) + k] * b[k];
-            }
-
-            b[i] = value / l[(i * Inputs) + i];
+            b[i] = (b[i] - TensorPrimitives.Dot(l.AsSpan(i * Inputs, i), b.AsSpan(0, i))) / l[(i * Inputs) + i];
         }
 
         for (var i = Inputs - 1; i >= 0; i--)
         {
-            var value = b[i];
-            for (var k = i + 1; k < Inputs; k++)
-            {
-                value -= l[(k * Inputs) + i] * b[k];
-            }
-
-            b[i] = value / l[(i * Inputs) + i];
+            var rest = Inputs - i - 1;
+            b[i] = (b[i] - TensorPrimitives.Dot(transposed.AsSpan((i * Inputs) + i + 1, rest), b.AsSpan(i + 1, rest))) / transposed[(i * Inputs) + i];
         }
     }
 }
