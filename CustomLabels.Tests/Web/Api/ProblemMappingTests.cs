@@ -2,6 +2,7 @@ using System.Net;
 using CustomLabels.Core.Accounts;
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Detections;
 using CustomLabels.Core.Models;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
@@ -27,6 +28,7 @@ public sealed class ProblemMappingTests
         { new AccountValidationException("Too short."), 400 },
         { new InvalidPageTokenException("Not a token."), 400 },
         { new InvalidObjectKeyException("../a", "traversal"), 400 },
+        { new DetectionOptionException("minConfidence", "minConfidence is '101'; it must be a number from 0 to 100."), 400 },
         { new ImageTooLargeException("Too many pixels."), 413 },
         { new InvalidImageException("Not an image."), 415 },
         { new ModelNotRunningException("No model version is running yet."), 503 },
@@ -54,6 +56,19 @@ public sealed class ProblemMappingTests
     [InlineData("ThrottlingException", 500)]
     public void AnAwsErrorHasTheStatusOfTheCoreExceptionItBecomes(string code, int status) =>
         Assert.Equal(status, ProblemMapping.For(AwsErrors.Map(new AwsServiceException(code, "as AWS says it", HttpStatusCode.BadRequest))).Status);
+
+    [Fact]
+    public void AFailedDetectionRunHasItsReasonsStatusAndSaysWhereTheRunIs()
+    {
+        var failed = ProblemMapping.For(new DetectionRunException("run-1", "images_for_detection/a.jpg", "The detection run ended FAILED: no model", new ModelNotRunningException("no model")));
+        var late = ProblemMapping.For(new DetectionRunException("run-2", "images_for_detection/b.jpg", "The detection run did not end in time", new TimeoutException()));
+
+        Assert.Equal((503, "The detection run ended FAILED: no model"), (failed.Status, failed.Detail));
+        Assert.Equal("run-1", failed.Extensions["executionId"]);
+        Assert.Equal("images_for_detection/a.jpg", failed.Extensions["objectKey"]);
+        Assert.Equal(504, late.Status);
+        Assert.Equal("run-2", late.Extensions["executionId"]);
+    }
 
     [Fact]
     public void AnUnexpectedFailureSaysNothingInternal()
