@@ -1,6 +1,7 @@
 using CustomLabels.Core.Accounts.Embedded;
 using CustomLabels.Core.Aws;
 using CustomLabels.Core.Data;
+using CustomLabels.Core.Detections;
 using CustomLabels.Core.Detections.Embedded;
 using CustomLabels.Core.Models.Embedded;
 using CustomLabels.Core.Notifications.Embedded;
@@ -46,6 +47,11 @@ public static class DependencyInjection
 
         // Use cases over the ports, the same for both backends.
         builder.Services.AddSingleton<RejectedImages>();
+        builder.Services.AddOptions<DetectionOptions>()
+            .BindConfiguration(DetectionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IDetectionSubmitter, DetectionSubmitter>();
         return builder;
     }
 

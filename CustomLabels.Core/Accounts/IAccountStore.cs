@@ -82,7 +82,7 @@ public sealed record ApiKeyInfo(
 public sealed record CreatedApiKey(ApiKeyInfo Info, string Key);
 
 /// <summary>A user name, password or key name that is not acceptable; HTTP 400.</summary>
-public sealed class AccountValidationException(string message) : ArgumentException(message);
+public sealed class AccountValidationException(string message) : InvalidRequestException(message);
 
 /// <summary>The account exists already; HTTP 409.</summary>
-public sealed class AccountConflictException(string message) : InvalidOperationException(message);
+public sealed class AccountConflictException(string message) : ConflictException(message);

@@ -21,10 +21,13 @@ public class AwsServiceException(string errorCode, string message, HttpStatusCod
 }
 
 /// <summary>The named AWS resource does not exist (ResourceNotFoundException and its kin); HTTP 404.</summary>
-public sealed class AwsResourceNotFoundException(string message, Exception? inner = null) : KeyNotFoundException(message, inner);
+public sealed class AwsResourceNotFoundException(string message, Exception? inner = null) : NotFoundException(message, inner);
 
 /// <summary>The AWS resource is in a state that refuses the call (ConflictException, ResourceInUseException); HTTP 409.</summary>
-public sealed class AwsConflictException(string message, Exception inner) : InvalidOperationException(message, inner);
+public sealed class AwsConflictException(string message, Exception inner) : ConflictException(message, inner);
+
+/// <summary>The service refused the request as not valid (ValidationException and its kin); HTTP 400.</summary>
+public sealed class AwsInvalidRequestException(string message, Exception inner) : InvalidRequestException(message, inner);
 
 /// <summary>Maps AWS error codes to the product's exceptions, so callers see the same errors in both backends.</summary>
 public static class AwsErrors
@@ -61,7 +64,7 @@ public static class AwsErrors
                 => new AwsConflictException(message, error),
             "ValidationException" or "InvalidParameterException" or "InvalidParameterValueException" or "ParameterValueInvalid" or "InvalidArn"
                 or "InvalidExecutionInput" or "InvalidName" or "InvalidToken" or "InvalidParameter" or "InvalidS3ObjectException"
-                or "SerializationException" => new ArgumentException(message, error),
+                or "SerializationException" => new AwsInvalidRequestException(message, error),
             "AccessDeniedException" or "AccessDenied" or "AuthorizationError" or "UnrecognizedClientException"
                 or "InvalidSignatureException" or "ExpiredTokenException" => new UnauthorizedAccessException(
                     $"{error.ErrorCode}: {message} Check the credentials and the policy of the role the dashboard runs as.", error),

@@ -173,6 +173,15 @@ public sealed record DetectCustomLabelsResult(IReadOnlyList<CustomLabel> CustomL
 /// <param name="Geometry">The region of the image that decided the label (embedded model: for every label), or null.</param>
 public sealed record CustomLabel(string Name, float Confidence, LabelGeometry? Geometry = null);
 
+/// <summary>No project version has this name (Rekognition's ResourceNotFoundException); HTTP 404.</summary>
+public sealed class ProjectVersionNotFoundException(string message, Exception? inner = null) : NotFoundException(message, inner);
+
+/// <summary>
+/// The version is in a state that refuses the call, or its name is taken (Rekognition's ResourceInUseException,
+/// ConflictException); HTTP 409.
+/// </summary>
+public sealed class ProjectVersionConflictException(string message, Exception? inner = null) : ConflictException(message, inner);
+
 /// <summary>The version is not running (Rekognition's ResourceNotReadyException); HTTP 503.</summary>
 public sealed class ModelNotRunningException(string message) : InvalidOperationException(message);
 

@@ -28,6 +28,16 @@ public static class ImageInspector
         SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Gif,
     };
 
+    /// <summary>Checks an encoded image's length, before it is read.</summary>
+    /// <exception cref="ImageTooLargeException">Over <see cref="MaxEncodedBytes"/>.</exception>
+    public static void CheckEncodedLength(long length)
+    {
+        if (length > MaxEncodedBytes)
+        {
+            throw new ImageTooLargeException($"The image is {length:N0} bytes; the most accepted is {MaxEncodedBytes:N0}.");
+        }
+    }
+
     /// <summary>Reads an image's header and checks it against the limits.</summary>
     /// <exception cref="InvalidImageException">Empty, not an image, an unsupported format, or a header that cannot be read.</exception>
     /// <exception cref="ImageTooLargeException">Over <see cref="MaxEncodedBytes"/> or <see cref="MaxPixels"/>.</exception>
@@ -38,10 +48,7 @@ public static class ImageInspector
             throw new InvalidImageException("The image is empty.");
         }
 
-        if (encoded.Length > MaxEncodedBytes)
-        {
-            throw new ImageTooLargeException($"The image is {encoded.Length:N0} bytes; the most accepted is {MaxEncodedBytes:N0}.");
-        }
+        CheckEncodedLength(encoded.Length);
 
         using var data = SKData.CreateCopy(encoded);
         using var stream = new SKMemoryStream(data);

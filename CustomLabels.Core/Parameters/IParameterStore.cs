@@ -35,14 +35,14 @@ public sealed record ParameterChange(string Name, long Version, string? OldValue
 
 /// <summary>No parameter has this name; HTTP 400 (404 on a path that names it).</summary>
 public sealed class UnknownParameterException(string name)
-    : ArgumentException($"There is no parameter named '{name}'.")
+    : InvalidRequestException($"There is no parameter named '{name}'.")
 {
     /// <summary>The unknown name.</summary>
     public string Name { get; } = name;
 }
 
 /// <summary>A value out of the parameter's range; the message names the range. HTTP 400.</summary>
-public sealed class ParameterValidationException(string name, string message) : ArgumentException(message)
+public sealed class ParameterValidationException(string name, string message) : InvalidRequestException(message)
 {
     /// <summary>The parameter's name.</summary>
     public string Name { get; } = name;

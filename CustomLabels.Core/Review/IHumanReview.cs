@@ -174,7 +174,7 @@ public sealed record HumanLoopQuery(
     int MaxResults = 50);
 
 /// <summary>The loop is not in a state that allows the operation; HTTP 409.</summary>
-public sealed class HumanLoopConflictException(string message) : InvalidOperationException(message);
+public sealed class HumanLoopConflictException(string message, Exception? inner = null) : ConflictException(message, inner);
 
 /// <summary>No loop has this name; HTTP 404.</summary>
-public sealed class HumanLoopNotFoundException(string name) : KeyNotFoundException($"There is no human loop named '{name}'.");
+public sealed class HumanLoopNotFoundException(string name, Exception? inner = null) : NotFoundException($"There is no human loop named '{name}'.", inner);

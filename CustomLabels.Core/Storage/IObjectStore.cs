@@ -93,7 +93,7 @@ public sealed class StoredObject(ObjectInfo info, Stream content) : IAsyncDispos
 
 /// <summary>No object has the requested key.</summary>
 public sealed class ObjectNotFoundException(string key)
-    : Exception($"No object has the key '{key}'.")
+    : NotFoundException($"No object has the key '{key}'.")
 {
     /// <summary>The key that was not found.</summary>
     public string Key { get; } = key;
@@ -101,7 +101,7 @@ public sealed class ObjectNotFoundException(string key)
 
 /// <summary>A create-only write found an object with its key already: another writer was first.</summary>
 public sealed class ObjectExistsException(string key)
-    : Exception($"An object has the key '{ObjectKey.Printable(key)}' already.")
+    : ConflictException($"An object has the key '{ObjectKey.Printable(key)}' already.")
 {
     /// <summary>The key that is taken.</summary>
     public string Key { get; } = key;
@@ -109,7 +109,7 @@ public sealed class ObjectExistsException(string key)
 
 /// <summary>A key that the store refuses: traversal, an absolute path, control characters or too long.</summary>
 public sealed class InvalidObjectKeyException(string key, string reason)
-    : ArgumentException($"'{ObjectKey.Printable(key)}' is not a valid object key: {reason}.")
+    : InvalidRequestException($"'{ObjectKey.Printable(key)}' is not a valid object key: {reason}.")
 {
     /// <summary>The refused key, as given.</summary>
     public string Key { get; } = key;

@@ -1,16 +1,16 @@
 namespace CustomLabels.Core.Workflow;
 
 /// <summary>An execution with this name already exists with a different input (Step Functions' ExecutionAlreadyExists). HTTP 409.</summary>
-public sealed class ExecutionAlreadyExistsException(string name)
-    : InvalidOperationException($"An execution named '{name}' already exists with a different input.")
+public sealed class ExecutionAlreadyExistsException(string name, Exception? inner = null)
+    : ConflictException($"An execution named '{name}' already exists with a different input.", inner)
 {
     /// <summary>The execution's name.</summary>
     public string Name { get; } = name;
 }
 
 /// <summary>No execution has this id (Step Functions' ExecutionDoesNotExist). HTTP 404.</summary>
-public sealed class ExecutionDoesNotExistException(string executionId)
-    : KeyNotFoundException($"No execution has the id '{executionId}'.")
+public sealed class ExecutionDoesNotExistException(string executionId, Exception? inner = null)
+    : NotFoundException($"No execution has the id '{executionId}'.", inner)
 {
     /// <summary>The id asked for.</summary>
     public string ExecutionId { get; } = executionId;

@@ -36,14 +36,13 @@ public abstract class DashboardTest : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddDashboardPageServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddFallbackServiceProvider(_core.Services);
-        // The pages' own helpers (ConsumerDetection, TrainingSetEditor, SampleImages) are built by the test's container,
+        // The pages' own helpers (TrainingSetEditor, SampleImages, WorkflowDefinitionSource) are built by the test's container,
         // which does not hand the fallback's services to constructors: the Core services they take are named here.
         Forward<IObjectStore>();
         Forward<PipelineEvents>();
         Forward<IWorkflowService>();
         Forward<ICustomLabelsModel>();
         Forward<IOptions<WorkflowOptions>>();
-        Forward<ServingVersion>();
         Authorization = AddAuthorization();
         SignInAs("operator", "Operator");
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using CustomLabels.Core.Accounts;
+using CustomLabels.Web.Api.Problems;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Mvc;
 
@@ -64,7 +65,7 @@ internal static class AccountEndpoints
         account.MapGet("/setup", (HttpContext context, IAntiforgery antiforgery, FirstOperatorSetup setup, string? token) =>
             setup.Accepts(token)
                 ? SetupPage(context, antiforgery, token!, error: null, StatusCodes.Status200OK)
-                : SetupClosed()).AllowAnonymous();
+                : throw SetupClosed()).AllowAnonymous();
 
         account.MapPost("/setup", async Task<IResult> (
             HttpContext context,
@@ -77,7 +78,7 @@ internal static class AccountEndpoints
             try
             {
                 var user = await signIn.CompleteSetupAsync(context, token, userName, password, context.RequestAborted);
-                return user is null ? SetupClosed() : Results.LocalRedirect("/");
+                return user is null ? throw SetupClosed() : Results.LocalRedirect("/");
             }
             catch (AccountValidationException e)
             {
@@ -86,10 +87,10 @@ internal static class AccountEndpoints
         }).AllowAnonymous();
     }
 
-    private static IResult SetupClosed() => Results.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "Setup is not open",
-        detail: "The setup link is not valid: it was used, replaced by a newer one at restart, or an operator exists already.");
+    private static ApiProblemException SetupClosed() => new(
+        StatusCodes.Status404NotFound,
+        "Setup is not open",
+        "The setup link is not valid: it was used, replaced by a newer one at restart, or an operator exists already.");
 
     private static IResult SignInPage(HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? error, int status) => Page(
         "Sign in",

@@ -155,4 +155,8 @@ public static class CallerExtensions
         ArgumentNullException.ThrowIfNull(user);
         return user.FindFirst(ClaimTypes.NameIdentifier)?.Value is { Length: > 0 } id ? id : null;
     }
+
+    /// <summary>A detection of this image, sent by this caller (by name and by principal id).</summary>
+    public static Core.Detections.DetectionRequest DetectionRequest(this ClaimsPrincipal user, string? fileName, ReadOnlyMemory<byte> image) =>
+        new(fileName, image) { RequestedBy = user.CallerName(), RequesterId = user.CallerId() };
 }

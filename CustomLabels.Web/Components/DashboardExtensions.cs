@@ -40,7 +40,6 @@ internal static class DashboardExtensions
     {
         services.AddMudServices(configureMud ?? (_ => { }));
         services.AddScoped<ThemePreference>();
-        services.AddScoped<Pages.Detection.ConsumerDetection>();
         services.AddScoped<DashboardImageAccess>();
         services.AddScoped<Pages.TrainingImages.TrainingSetEditor>();
         services.AddSingleton<Pages.Runs.WorkflowDefinitionSource>();

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using CustomLabels.Core.Detections;
 using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
-using CustomLabels.Web.Api.Detection;
 using CustomLabels.Web.Authentication;
 using Microsoft.AspNetCore.Authorization;
 
@@ -35,7 +34,7 @@ internal sealed class DashboardImageAccess(IAuthorizationService authorization, 
 
         // Whether or not the image exists, a caller who may not see it is told the same: no probing for keys.
         if (user.CallerId() is { } me
-            && (await store.HeadAsync(key, cancellationToken))?.Metadata.TryGetValue(DetectEndpoints.RequesterIdMetadata, out var sender) == true
+            && (await store.HeadAsync(key, cancellationToken))?.Metadata.TryGetValue(DetectionMetadata.RequesterId, out var sender) == true
             && string.Equals(sender, me, StringComparison.Ordinal))
         {
             return true;

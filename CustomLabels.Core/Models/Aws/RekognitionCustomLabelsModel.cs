@@ -44,7 +44,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
                 ? new JsonObject { ["AutoCreate"] = true }
                 : new JsonObject { ["Assets"] = new JsonArray(Manifest(request.TestManifestKey)) },
         };
-        var answer = await _client.CallAsync("CreateProjectVersion", body, cancellationToken);
+        var answer = await CallForVersionAsync(request.VersionName, "CreateProjectVersion", body, cancellationToken);
         var arn = AwsJson.Text(answer["ProjectVersionArn"])
                   ?? throw new InvalidOperationException("Rekognition created a project version but did not return its ARN.");
         _arnByName[request.VersionName] = arn;
@@ -101,7 +101,8 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minInferenceUnits, 1);
         var arn = await ArnOfAsync(versionName, cancellationToken);
-        var answer = await _client.CallAsync(
+        var answer = await CallForVersionAsync(
+            versionName,
             "StartProjectVersion",
             new JsonObject { ["ProjectVersionArn"] = arn, ["MinInferenceUnits"] = minInferenceUnits },
             cancellationToken);
@@ -112,7 +113,7 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
     public async Task<ProjectVersion> StopProjectVersionAsync(string versionName, CancellationToken cancellationToken = default)
     {
         var arn = await ArnOfAsync(versionName, cancellationToken);
-        var answer = await _client.CallAsync("StopProjectVersion", new JsonObject { ["ProjectVersionArn"] = arn }, cancellationToken);
+        var answer = await CallForVersionAsync(versionName, "StopProjectVersion", new JsonObject { ["ProjectVersionArn"] = arn }, cancellationToken);
         return await WithStatusAsync(versionName, answer, cancellationToken);
     }
 
@@ -193,12 +194,29 @@ public sealed class RekognitionCustomLabelsModel : ICustomLabelsModel
         ["GroundTruthManifest"] = new JsonObject { ["S3Object"] = new JsonObject { ["Bucket"] = _bucket, ["Name"] = key } },
     };
 
+    /// <summary>A call about one version, whose not-found and conflict errors are the ones the embedded model throws.</summary>
+    private async Task<JsonObject> CallForVersionAsync(string versionName, string operation, JsonObject body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.CallAsync(operation, body, cancellationToken);
+        }
+        catch (AwsResourceNotFoundException e)
+        {
+            throw new ProjectVersionNotFoundException($"There is no model version named '{versionName}': {e.Message}", e);
+        }
+        catch (AwsConflictException e)
+        {
+            throw new ProjectVersionConflictException($"The model version '{versionName}' refuses {operation}: {e.Message}", e);
+        }
+    }
+
     private async Task<ProjectVersion> WithStatusAsync(string versionName, JsonObject answer, CancellationToken cancellationToken)
     {
         var described = await DescribeProjectVersionsAsync([versionName], cancellationToken);
         var version = described.Count > 0
             ? described[0]
-            : throw new AwsResourceNotFoundException($"There is no model version named '{versionName}'.");
+            : throw new ProjectVersionNotFoundException($"There is no model version named '{versionName}'.");
         return AwsJson.Text(answer["Status"]) is { } status
             ? version with { Status = ParseStatus(status), StatusText = ParseStatus(status) == ProjectVersionStatus.Other ? status : null }
             : version;

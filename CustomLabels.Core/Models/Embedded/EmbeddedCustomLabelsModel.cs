@@ -216,7 +216,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
         if (!_versions.TryAdd(request.VersionName, slot) || Directory.Exists(VersionDirectory(request.VersionName)))
         {
             _versions.TryRemove(new KeyValuePair<string, VersionSlot>(request.VersionName, slot));
-            throw new InvalidOperationException($"A project version named '{request.VersionName}' already exists.");
+            throw new ProjectVersionConflictException($"A project version named '{request.VersionName}' already exists.");
         }
 
         Directory.CreateDirectory(VersionDirectory(request.VersionName));
@@ -254,7 +254,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
             if (slot.Version.Status is not (ProjectVersionStatus.TrainingCompleted or ProjectVersionStatus.Stopped or ProjectVersionStatus.Failed))
             {
-                throw new InvalidOperationException(
+                throw new ProjectVersionConflictException(
                     $"Version '{versionName}' is {slot.Version.Status}; only a trained or stopped version can be started.");
             }
 
@@ -279,7 +279,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
 
             if (slot.Version.Status is not (ProjectVersionStatus.Running or ProjectVersionStatus.Starting))
             {
-                throw new InvalidOperationException($"Version '{versionName}' is {slot.Version.Status}; only a running version can be stopped.");
+                throw new ProjectVersionConflictException($"Version '{versionName}' is {slot.Version.Status}; only a running version can be stopped.");
             }
 
             slot.Version = slot.Version with { Status = ProjectVersionStatus.Stopping };
@@ -467,7 +467,7 @@ public sealed partial class EmbeddedCustomLabelsModel : ICustomLabelsModel, IHos
     private VersionSlot Find(string versionName) =>
         _versions.TryGetValue(versionName, out var slot)
             ? slot
-            : throw new KeyNotFoundException($"No project version is named '{ObjectKey.Printable(versionName)}'.");
+            : throw new ProjectVersionNotFoundException($"No project version is named '{ObjectKey.Printable(versionName)}'.");
 
     private string VersionDirectory(string versionName) => Path.Combine(ModelsDirectory, ObjectKey.ValidateSegment(versionName, "version name"));
 

@@ -167,13 +167,14 @@ public sealed partial class A2IHumanReview : IHumanReview
         {
             await _client.CallRestAsync(HttpMethod.Post, "/human-loops/stop", new JsonObject { ["HumanLoopName"] = humanLoopName }, cancellationToken);
         }
-        catch (AwsResourceNotFoundException)
+        catch (AwsResourceNotFoundException exception)
         {
-            throw new HumanLoopNotFoundException(humanLoopName);
+            throw new HumanLoopNotFoundException(humanLoopName, exception);
         }
-        catch (ArgumentException exception) when (exception.InnerException is AwsServiceException)
+        catch (Exception exception) when (exception is AwsInvalidRequestException or AwsConflictException)
         {
-            throw new HumanLoopConflictException(exception.Message);
+            // A2I refuses to stop or delete a loop that is not in a state for it with a ValidationException.
+            throw new HumanLoopConflictException(exception.Message, exception);
         }
     }
 
@@ -185,13 +186,14 @@ public sealed partial class A2IHumanReview : IHumanReview
         {
             await _client.CallRestAsync(HttpMethod.Delete, $"/human-loops/{Uri.EscapeDataString(humanLoopName)}", null, cancellationToken);
         }
-        catch (AwsResourceNotFoundException)
+        catch (AwsResourceNotFoundException exception)
         {
-            throw new HumanLoopNotFoundException(humanLoopName);
+            throw new HumanLoopNotFoundException(humanLoopName, exception);
         }
-        catch (ArgumentException exception) when (exception.InnerException is AwsServiceException)
+        catch (Exception exception) when (exception is AwsInvalidRequestException or AwsConflictException)
         {
-            throw new HumanLoopConflictException(exception.Message);
+            // A2I refuses to stop or delete a loop that is not in a state for it with a ValidationException.
+            throw new HumanLoopConflictException(exception.Message, exception);
         }
 
         await _table.Client.DeleteItemAsync(

@@ -57,12 +57,16 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
                 new JsonObject { ["stateMachineArn"] = _stateMachineArn, ["name"] = name, ["input"] = inputJson },
                 cancellationToken);
         }
-        catch (AwsConflictException) when (named)
+        catch (AwsConflictException exception) when (named)
         {
             // Step Functions answers a running execution's name and input with that execution, and refuses a
             // finished one's: the same event has run already, and its execution is the answer.
             return (await DescribeExecutionAsync(ExecutionArnOf(name), cancellationToken))?.Summary
-                   ?? throw new AwsResourceNotFoundException($"The execution '{name}' exists but cannot be described.");
+                   ?? throw new ExecutionAlreadyExistsException(name, exception);
+        }
+        catch (AwsConflictException exception)
+        {
+            throw new ExecutionAlreadyExistsException(name, exception);
         }
 
         var arn = AwsJson.Text(answer["executionArn"]) ?? throw new InvalidOperationException("Step Functions started an execution but did not return its ARN.");
@@ -144,9 +148,16 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
             ["reverseOrder"] = false,
             ["includeExecutionData"] = true,
         };
-        await foreach (var page in _client.PaginateAsync("GetExecutionHistory", request, "nextToken", cancellationToken))
+        try
         {
-            events.AddRange((page["events"]?.AsArray() ?? []).OfType<JsonObject>().Select(ReadEvent));
+            await foreach (var page in _client.PaginateAsync("GetExecutionHistory", request, "nextToken", cancellationToken))
+            {
+                events.AddRange((page["events"]?.AsArray() ?? []).OfType<JsonObject>().Select(ReadEvent));
+            }
+        }
+        catch (AwsResourceNotFoundException exception)
+        {
+            throw new ExecutionDoesNotExistException(executionId, exception);
         }
 
         return events;
@@ -160,7 +171,7 @@ public sealed class StepFunctionsWorkflowService : IWorkflowService
         while (true)
         {
             var detail = await DescribeExecutionAsync(executionId, cancellationToken)
-                         ?? throw new AwsResourceNotFoundException($"There is no execution '{executionId}'.");
+                         ?? throw new ExecutionDoesNotExistException(executionId);
             // A run pending redrive is about to run again: it has not ended.
             if (detail.Summary.Status is not (ExecutionStatus.Running or ExecutionStatus.PendingRedrive))
             {

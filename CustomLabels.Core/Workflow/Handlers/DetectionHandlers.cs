@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Serialization;
@@ -9,17 +8,6 @@ using CustomLabels.Core.Review;
 using CustomLabels.Core.Storage;
 
 namespace CustomLabels.Core.Workflow.Handlers;
-
-/// <summary>One label in DetectCustomLabels' shape, with the region that decided it when the model says (omitted when not).</summary>
-internal sealed record DetectedLabel(
-    [property: JsonPropertyName("Name")] string Name,
-    [property: JsonPropertyName("Confidence")] float Confidence,
-    [property: JsonPropertyName("Geometry"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LabelGeometry? Geometry = null)
-{
-    public static DetectedLabel From(CustomLabel label) => new(label.Name, label.Confidence, label.Geometry);
-
-    public CustomLabel ToCustomLabel() => new(Name, Confidence, Geometry);
-}
 
 /// <summary>A detection as the later steps of the detection branch read it (<c>$.detection</c>).</summary>
 internal sealed record Detection
@@ -74,18 +62,6 @@ internal sealed class DetectCustomLabelsHandler(
     SystemStateStore state,
     TimeProvider time) : TaskHandler<WorkflowEvent, Detection>
 {
-    /// <summary>Object metadata: the lowest confidence (0..100) to return.</summary>
-    public const string MinConfidenceMetadata = "min-confidence";
-
-    /// <summary>Object metadata: the most labels to return.</summary>
-    public const string MaxResultsMetadata = "max-results";
-
-    /// <summary>Object metadata: who asked (user name or API key name).</summary>
-    public const string RequestedByMetadata = "requested-by";
-
-    /// <summary>Object metadata: who asked, by principal id (see <see cref="Accounts.Callers"/>).</summary>
-    public const string RequesterIdMetadata = "requested-by-id";
-
     public override string Name => "DetectCustomLabels";
 
     protected override async Task<Detection> RunAsync(WorkflowEvent input, TaskContext context, CancellationToken cancellationToken)
@@ -97,8 +73,16 @@ internal sealed class DetectCustomLabelsHandler(
 
         await using var stored = await store.GetAsync(key, cancellationToken);
         var metadata = stored.Info.Metadata;
-        var minConfidence = ReadNumber(metadata, MinConfidenceMetadata, 0, 100);
-        var maxResults = ReadNumber(metadata, MaxResultsMetadata, 1, 1000);
+        (float? MinConfidence, int? MaxResults) options;
+        try
+        {
+            options = DetectionMetadata.ReadOptions(metadata);
+        }
+        catch (DetectionOptionException e)
+        {
+            throw new WorkflowTaskException(WorkflowErrors.InvalidInput, $"The image's {e.Message}", e);
+        }
+
         using var buffer = new MemoryStream();
         await stored.Content.CopyToAsync(buffer, cancellationToken);
 
@@ -106,7 +90,7 @@ internal sealed class DetectCustomLabelsHandler(
         var all = result.CustomLabels.Select(DetectedLabel.From).ToList();
         var top = all.FirstOrDefault();
         var confidence = top?.Confidence ?? 0;
-        var answered = all.Where(l => l.Confidence >= (minConfidence ?? 0)).Take(maxResults is { } m ? (int)m : int.MaxValue).ToList();
+        var answered = all.Where(l => l.Confidence >= (options.MinConfidence ?? 0)).Take(options.MaxResults ?? int.MaxValue).ToList();
         return new Detection
         {
             RequestId = context.ExecutionId,
@@ -120,24 +104,10 @@ internal sealed class DetectCustomLabelsHandler(
             Threshold = settings.MinimumLabelDetectionConfidence,
             BelowThreshold = confidence < settings.MinimumLabelDetectionConfidence,
             A2IEnabled = settings.EnableA2IWorkflow,
-            RequestedBy = metadata.TryGetValue(RequestedByMetadata, out var by) && !string.IsNullOrWhiteSpace(by) ? by : null,
-            RequesterId = metadata.TryGetValue(RequesterIdMetadata, out var byId) && !string.IsNullOrWhiteSpace(byId) ? byId : null,
+            RequestedBy = DetectionMetadata.Text(metadata, DetectionMetadata.RequestedBy),
+            RequesterId = DetectionMetadata.Text(metadata, DetectionMetadata.RequesterId),
             Time = time.GetUtcNow(),
         };
-    }
-
-    private static float? ReadNumber(IReadOnlyDictionary<string, string> metadata, string name, float minimum, float maximum)
-    {
-        if (!metadata.TryGetValue(name, out var text) || string.IsNullOrWhiteSpace(text))
-        {
-            return null;
-        }
-
-        return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
-            ? value
-            : throw new WorkflowTaskException(
-                WorkflowErrors.InvalidInput,
-                $"The image's {name} is '{ObjectKey.Printable(text)}'; it must be a number from {minimum} to {maximum}.");
     }
 }
 

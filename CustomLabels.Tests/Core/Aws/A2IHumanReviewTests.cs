@@ -171,6 +171,8 @@ public sealed class A2IHumanReviewTests(BotocoreChecker botocore, DynaliteFixtur
         await _review.StopHumanLoopAsync(LoopName);
         await _review.DeleteHumanLoopAsync(LoopName);
         await Assert.ThrowsAsync<HumanLoopNotFoundException>(() => _review.StopHumanLoopAsync("missing"));
+        _server.Respond(400, """{"message":"The human loop is not in progress"}""", ("x-amzn-ErrorType", "ValidationException"));
+        await Assert.ThrowsAsync<HumanLoopConflictException>(() => _review.StopHumanLoopAsync(LoopName));
 
         await botocore.AssertMatchesModelAsync("sagemaker-a2i-runtime", "StopHumanLoop", _server.Requests[0]);
         await botocore.AssertMatchesModelAsync("sagemaker-a2i-runtime", "DeleteHumanLoop", _server.Requests[1]);

@@ -129,7 +129,7 @@ public sealed class AwsJsonClientTests(BotocoreChecker botocore) : IAsyncLifetim
         var notification = new Notification(NotificationTopic.Operator, "Model v2 deployed", "F1 0.91 >= 0.8", DateTimeOffset.UtcNow, "success");
 
         var answer = await client.CallQueryAsync("Publish", SnsNotifier.PublishParameters(AwsTest.TopicArn, notification), default);
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+        var refused = await Assert.ThrowsAsync<AwsInvalidRequestException>(() =>
             client.CallQueryAsync("Publish", SnsNotifier.PublishParameters(AwsTest.TopicArn, notification), default));
 
         Assert.Contains("94f20ce6", answer.ToString(), StringComparison.Ordinal);
@@ -148,7 +148,7 @@ public sealed class AwsJsonClientTests(BotocoreChecker botocore) : IAsyncLifetim
             """);
         var notification = new Notification(NotificationTopic.Operator, "Model v2 deployed", "F1 0.91 >= 0.8", DateTimeOffset.UtcNow, "success");
 
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() =>
+        var refused = await Assert.ThrowsAsync<AwsInvalidRequestException>(() =>
             client.CallQueryAsync("Publish", SnsNotifier.PublishParameters(AwsTest.TopicArn, notification), default));
 
         Assert.Equal("Invalid parameter: Message too long", refused.Message);

@@ -233,11 +233,25 @@ public sealed class RekognitionCustomLabelsModelTests(BotocoreChecker botocore) 
         var notRunning = await Assert.ThrowsAsync<ModelNotRunningException>(() => _model.DetectCustomLabelsAsync(request));
         var notImage = await Assert.ThrowsAsync<InvalidImageException>(() => _model.DetectCustomLabelsAsync(request));
         await Assert.ThrowsAsync<ImageTooLargeException>(() => _model.DetectCustomLabelsAsync(request));
-        var invalid = await Assert.ThrowsAsync<ArgumentException>(() => _model.DetectCustomLabelsAsync(request));
+        var invalid = await Assert.ThrowsAsync<AwsInvalidRequestException>(() => _model.DetectCustomLabelsAsync(request));
 
         Assert.Equal("The project version is not running.", notRunning.Message);
         Assert.Equal("Request has unsupported image format.", notImage.Message);
         Assert.Equal("1 validation error detected: MinConfidence.", invalid.Message);
+    }
+
+    [Fact]
+    public async Task AVersionRekognitionDoesNotKnowOrThatIsBusyFailsAsTheEmbeddedModelDoes()
+    {
+        await SeedArnAsync();
+        _server.RespondError(400, "ResourceInUseException", "The project version is in use.");
+        _server.RespondError(400, "ResourceNotFoundException", "The project version does not exist.");
+
+        var busy = await Assert.ThrowsAsync<ProjectVersionConflictException>(() => _model.StopProjectVersionAsync("v2"));
+        var gone = await Assert.ThrowsAsync<ProjectVersionNotFoundException>(() => _model.StartProjectVersionAsync("v2", 1));
+
+        Assert.Contains("The project version is in use.", busy.Message, StringComparison.Ordinal);
+        Assert.Contains("v2", gone.Message, StringComparison.Ordinal);
     }
 
     [Fact]

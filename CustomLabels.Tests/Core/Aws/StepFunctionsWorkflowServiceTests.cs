@@ -132,6 +132,19 @@ public sealed class StepFunctionsWorkflowServiceTests(BotocoreChecker botocore) 
     }
 
     [Fact]
+    public async Task AnUnknownExecutionsHistoryAndATakenNameFailAsTheEmbeddedRunnerDoes()
+    {
+        _server.Respond(400, """{"__type":"com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist","message":"Execution Does Not Exist"}""");
+        _server.Respond(400, """{"__type":"com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists","message":"Execution Already Exists"}""");
+
+        var missing = await Assert.ThrowsAsync<ExecutionDoesNotExistException>(() => _workflow.GetExecutionHistoryAsync(ExecutionArn));
+        var taken = await Assert.ThrowsAsync<ExecutionAlreadyExistsException>(() => _workflow.StartExecutionAsync(WorkflowEvents.Scheduled("training", force: true).ToJsonString()));
+
+        Assert.Equal(ExecutionArn, missing.ExecutionId);
+        Assert.StartsWith("training-", taken.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HistoryFollowsNextTokenAndReadsEachEventsDetails()
     {
         _server.Respond(200, """

@@ -60,7 +60,7 @@ public sealed class EmbeddedModelTrainingTests
         await using var environment = new ModelTestEnvironment(DemoModelFixture.FastOptions());
         await environment.Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("taken", "manifests/missing.manifest"));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+        await Assert.ThrowsAsync<ProjectVersionConflictException>(() =>
             environment.Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("taken", "manifests/missing.manifest")));
         await Assert.ThrowsAsync<InvalidObjectKeyException>(() =>
             environment.Model.CreateProjectVersionAsync(new CreateProjectVersionRequest("../escape", "manifests/missing.manifest")));
