@@ -25,7 +25,8 @@ public sealed partial class InfraTemplateTests
 {
     private static readonly Lazy<(JsonObject Template, string Definition)> Files = new(Load);
 
-    private static JsonObject Template => Files.Value.Template;
+    /// <summary>The CloudFormation template as JSON.</summary>
+    internal static JsonObject Template => Files.Value.Template;
 
     private static JsonObject Resources => Template[nameof(Resources)]!.AsObject();
 
