@@ -5,7 +5,7 @@ cd "$(dirname "$0")"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# awscli (botocore models) and the pinned npm tools: s3rver, dynalite, cfn-lint, asl-validator.
+# awscli (botocore models), AWS's cfn-lint, and the pinned npm tools: s3rver, dynalite, asl-validator.
 .ci/install-test-tools.sh
 
 # The deployment: the CloudFormation template and the one state machine definition.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK, idempotently and quietly:
 #  - Debian's awscli, whose bundled botocore service models check the hand-written AWS clients' requests;
-#  - npm tools, pinned, in .ci/tools (git-ignored): s3rver (S3), dynalite (DynamoDB), cfn-lint (the template),
-#    asl-validator (the state machine).
+#  - AWS's cfn-lint (Python), which validates the template and parses it for the tests;
+#  - npm tools, pinned, in .ci/tools (git-ignored): s3rver (S3), dynalite (DynamoDB), asl-validator (the state
+#    machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +16,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+cfn_lint=1.51.0
+if [ "$(cfn-lint --version 2>/dev/null)" != "cfn-lint $cfn_lint" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check "cfn-lint==$cfn_lint"
+fi
+
 tools=.ci/tools
-wanted="s3rver@3.7.1 dynalite@4.0.0 cfn-lint@1.9.7 asl-validator@4.0.0"
+wanted="s3rver@3.7.1 dynalite@4.0.0 asl-validator@4.0.0"
 if [ "$(cat "$tools/.installed" 2>/dev/null)" != "$wanted" ]; then
   mkdir -p "$tools"
   # One install for every tool: npm prunes what a later install does not name.

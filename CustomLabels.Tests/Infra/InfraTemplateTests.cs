@@ -18,8 +18,8 @@ namespace CustomLabels.Tests.Infra;
 /// <summary>
 /// The CloudFormation template agrees with the code: every Task of the one definition is bound to the Lambda
 /// function of the handler with that name, the parameters carry the catalog's defaults, the schedules and object
-/// rules deliver the workflow's event shapes, and the functions' settings are the AWS options. (cfn-lint checks
-/// the template itself in the test command.)
+/// rules deliver the workflow's event shapes, and the functions' settings are the AWS options. (AWS's cfn-lint
+/// checks the template itself in the test command.)
 /// </summary>
 public sealed partial class InfraTemplateTests
 {
@@ -257,7 +257,7 @@ public sealed partial class InfraTemplateTests
         return [.. host.Services.GetServices<ITaskHandler>().Select(h => h.Name)];
     }
 
-    /// <summary>Reads the template with cfn-lint's own parser (it knows the short intrinsic tags) into JSON.</summary>
+    /// <summary>Reads the template with AWS's cfn-lint's own parser (it knows the short intrinsic tags) into JSON.</summary>
     private static (JsonObject, string) Load()
     {
         var root = new DirectoryInfo(AppContext.BaseDirectory);
@@ -267,16 +267,17 @@ public sealed partial class InfraTemplateTests
         }
 
         Assert.NotNull(root);
-        var parser = Path.Combine(root.FullName, ".ci", "tools", "node_modules", "cfn-lint", "lib", "parser");
         var template = Path.Combine(root.FullName, "infra", "customlabels.yaml");
-        using var node = Process.Start(new ProcessStartInfo("node", ["-e", $"console.log(JSON.stringify(require({Quote(parser)}).openFile({Quote(template)})))"])
+        var script = $"import json, sys\nfrom cfnlint.decode import decode\ntemplate, matches = decode({Quote(template)})\nif matches: sys.exit(str(matches))\nprint(json.dumps(template))";
+        using var python = Process.Start(new ProcessStartInfo("python3", ["-c", script])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
-        var json = node.StandardOutput.ReadToEnd();
-        node.WaitForExit();
-        Assert.True(node.ExitCode == 0, node.StandardError.ReadToEnd());
+        var error = python.StandardError.ReadToEndAsync();
+        var json = python.StandardOutput.ReadToEnd();
+        python.WaitForExit();
+        Assert.True(python.ExitCode == 0, "cfn-lint (./test.sh installs it) could not read the template: " + error.Result);
         return ((JsonObject)JsonNode.Parse(json)!, File.ReadAllText(Path.Combine(root.FullName, "infra", "statemachine.asl.json")));
     }
 
