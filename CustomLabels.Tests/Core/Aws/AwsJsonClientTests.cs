@@ -64,6 +64,49 @@ public sealed class AwsJsonClientTests(BotocoreChecker botocore) : IAsyncLifetim
         Assert.EndsWith($"Signature={expected}", authorization, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Every service the hand-written client calls, with temporary credentials as a Lambda function's role gives them:
+    /// the session token travels in X-Amz-Security-Token, is signed, and the signature is botocore's over the same
+    /// request (JSON 1.0 and 1.1, REST-JSON with an escaped path and a query string, and a Query form body).
+    /// </summary>
+    [Theory]
+    [InlineData("rekognition")]
+    [InlineData("states")]
+    [InlineData("events")]
+    [InlineData("sagemaker")]
+    [InlineData("sns")]
+    public async Task WithASessionTokenEveryServicesRequestIsSignedAsBotocoreSignsIt(string signingName)
+    {
+        const string token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+example/token=";
+        var service = new[] { AwsService.Rekognition, AwsService.StepFunctions, AwsService.EventBridge, AwsService.A2IRuntime, AwsService.Sns }
+            .Single(s => s.SigningName == signingName);
+        var client = new AwsJsonClient(service, AwsTest.Region, _server.BaseAddress, new SessionAWSCredentials(AwsTest.AccessKey, AwsTest.SecretKey, token),
+            AwsTest.Http, AwsTest.Options().Retry, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        switch (service.Protocol)
+        {
+            case AwsProtocol.Json:
+                _server.Respond(200, "{}");
+                await client.CallAsync(service == AwsService.EventBridge ? "DescribeRule" : "DescribeProjects", new JsonObject { ["Name"] = "customlabels-training" }, default);
+                break;
+            case AwsProtocol.RestJson:
+                _server.Respond(200, """{"HumanLoopSummaries":[]}""");
+                await client.CallRestAsync(HttpMethod.Get, $"/human-loops?FlowDefinitionArn={Uri.EscapeDataString(AwsTest.FlowDefinitionArn)}&SortOrder=Descending&MaxResults=100", null, default);
+                break;
+            default:
+                _server.Respond(200, """<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>""");
+                await client.CallQueryAsync("Publish", [new("TopicArn", AwsTest.TopicArn), new("Message", "Model v2 deployed: F1 0.91 >= 0.8 (ümlaut & space)")], default);
+                break;
+        }
+
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal(token, request.Header("X-Amz-Security-Token"));
+        var authorization = request.Header("Authorization")!;
+        Assert.Contains($"/{AwsTest.Region}/{signingName}/aws4_request", authorization, StringComparison.Ordinal);
+        Assert.Contains("x-amz-security-token", authorization.Split("SignedHeaders=")[1].Split(',')[0].Split(';'));
+        var expected = await botocore.SignatureAsync(request, signingName, AwsTest.Region, AwsTest.AccessKey, AwsTest.SecretKey, token);
+        Assert.EndsWith($"Signature={expected}", authorization, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ThrottlingIsRetriedWithBackoffAndEachAttemptIsSignedAgain()
     {

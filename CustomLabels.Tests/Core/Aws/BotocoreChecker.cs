@@ -66,7 +66,7 @@ public sealed class BotocoreChecker : IDisposable
     }
 
     /// <summary>botocore's SigV4 signature of a captured request, over the headers the request signed.</summary>
-    public async Task<string> SignatureAsync(CapturedRequest request, string service, string region, string accessKey, string secretKey)
+    public async Task<string> SignatureAsync(CapturedRequest request, string service, string region, string accessKey, string secretKey, string? sessionToken = null)
     {
         var verdict = await AskAsync(new JsonObject
         {
@@ -79,6 +79,7 @@ public sealed class BotocoreChecker : IDisposable
             ["region"] = region,
             ["access_key"] = accessKey,
             ["secret_key"] = secretKey,
+            ["token"] = sessionToken,
         });
         Assert.True(verdict["ok"]!.GetValue<bool>(), verdict.ToJsonString());
         return verdict["signature"]!.GetValue<string>();

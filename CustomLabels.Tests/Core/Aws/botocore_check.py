@@ -195,7 +195,7 @@ def sign(req):
     signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
     headers = {k: v for k, v in req["headers"].items() if k.lower() in signed}
     request = awsrequest.AWSRequest(method=req["method"], url=req["url"], headers=headers, data=(req.get("body") or "").encode("utf-8"))
-    signer = auth.SigV4Auth(credentials.Credentials(req["access_key"], req["secret_key"]), req["service"], req["region"])
+    signer = auth.SigV4Auth(credentials.Credentials(req["access_key"], req["secret_key"], req.get("token")), req["service"], req["region"])
     request.context["timestamp"] = headers.get("X-Amz-Date") or headers.get("x-amz-date")
     canonical = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical)
